@@ -1,0 +1,116 @@
+/// One value fed to an aggregate, with what orders it for first/last.
+public struct AggregateInput: Sendable {
+    /// The event's or row's timestamp in microseconds; nil for a table row without one.
+    public var timestamp: Int64?
+    /// Breaks timestamp ties: the event_id for events (smaller first), "" for rows.
+    public var tieID: String
+    /// Breaks remaining ties: the row's position in its file.
+    public var tieRow: Int
+    public var value: Value
+
+    public init(timestamp: Int64?, tieID: String, tieRow: Int, value: Value) {
+        self.timestamp = timestamp
+        self.tieID = tieID
+        self.tieRow = tieRow
+        self.value = value
+    }
+
+    /// Whether this input comes before `other` in time (ties: smaller id, then earlier row).
+    func precedes(_ other: AggregateInput) -> Bool {
+        let a = timestamp ?? Int64.min, b = other.timestamp ?? Int64.min
+        if a != b { return a < b }
+        if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
+        return tieRow < other.tieRow
+    }
+}
+
+/// The aggregate functions of SPEC §4 computed over a set of inputs, as a plain batch pass.
+public enum Aggregate {
+    /// The result of `function` over `inputs`. `typeWarnings` counts values a numeric
+    /// function had to skip because they were not numbers.
+    public static func compute(_ function: AggregateFunction, _ inputs: [AggregateInput], typeWarnings: inout Int) -> Value {
+        switch function {
+        case .count:
+            return .int(Int64(inputs.count))
+        case .count_distinct:
+            var set = Set<Value>()
+            for i in inputs where !i.value.isNull { set.insert(i.value) }
+            return .int(Int64(set.count))
+        case .distinct:
+            var set = Set<Value>()
+            for i in inputs where !i.value.isNull { set.insert(i.value) }
+            return .list(set.sorted())
+        case .sum, .average:
+            var intSum: Int64 = 0
+            var doubleSum = 0.0
+            var allInts = true
+            var n = 0
+            for i in inputs {
+                guard let number = numericValue(i.value, typeWarnings: &typeWarnings) else { continue }
+                n += 1
+                switch number {
+                case .int(let v): intSum = intSum &+ v; doubleSum += Double(v)
+                case .double(let v): allInts = false; doubleSum += v
+                default: break
+                }
+            }
+            if n == 0 { return .null }
+            if function == .average { return .double(doubleSum / Double(n)) }
+            return allInts ? .int(intSum) : .double(doubleSum)
+        case .min, .max:
+            var best: Value?
+            for i in inputs where !i.value.isNull {
+                if let b = best {
+                    if function == .min ? i.value < b : b < i.value { best = i.value }
+                } else {
+                    best = i.value
+                }
+            }
+            return best ?? .null
+        case .most_frequent:
+            var counts: [Value: Int] = [:]
+            for i in inputs where !i.value.isNull { counts[i.value, default: 0] += 1 }
+            var best: (Value, Int)?
+            for (v, c) in counts {
+                if let b = best {
+                    if c > b.1 || (c == b.1 && v < b.0) { best = (v, c) }
+                } else {
+                    best = (v, c)
+                }
+            }
+            return best?.0 ?? .null
+        case .first, .last:
+            var best: AggregateInput?
+            for i in inputs where !i.value.isNull {
+                guard let b = best else { best = i; continue }
+                if function == .first {
+                    if i.precedes(b) { best = i }
+                } else {
+                    let a = i.timestamp ?? Int64.min, bt = b.timestamp ?? Int64.min
+                    if a > bt || (a == bt && (i.tieID != b.tieID ? i.tieID.utf8.lexicographicallyPrecedes(b.tieID.utf8) : i.tieRow < b.tieRow)) {
+                        best = i
+                    }
+                }
+            }
+            return best?.value ?? .null
+        }
+    }
+
+    /// A number as sum and average read it: numbers as they are, numeric strings cast (an
+    /// integer text to an integer), anything else nil with a type warning. Nulls are skipped silently.
+    static func numericValue(_ v: Value, typeWarnings: inout Int) -> Value? {
+        switch v {
+        case .null: return nil
+        case .int, .double: return v
+        case .string(let s):
+            let t = s.trimmingSparkWhitespace()
+            if let i = Int64(t) { return .int(i) }
+            if let d = Double(t), d.isFinite || t.lowercased().contains("inf") || t.lowercased() == "nan" { return .double(d) }
+            typeWarnings += 1
+            return nil
+        default:
+            typeWarnings += 1
+            return nil
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Writes profiles and activations as the NDJSON lines of SPEC §7.
+public enum ProfileWriter {
+    /// The JSON text of a value: counts as integers, dates `YYYY-MM-DD`, timestamps ISO 8601
+    /// in UTC with `Z`, lists as arrays, null as null (also for NaN and infinities).
+    public static func json(_ v: Value) -> String {
+        var out = ""
+        write(v, to: &out)
+        return out
+    }
+
+    public static func write(_ v: Value, to out: inout String) {
+        switch v {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? formatDouble(d) : "null"
+        case .string(let s): JSONWriter.writeString(s, to: &out)
+        case .date(let d): out += "\"" + CivilTime.formatDate(d) + "\""
+        case .timestamp(let t): out += "\"" + CivilTime.formatTimestamp(t) + "\""
+        case .list(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                write(item, to: &out)
+            }
+            out += "]"
+        }
+    }
+
+    /// The shortest text that reads back as the same double, always with a fraction or an
+    /// exponent so it stays a double (`40.0`, `39.5`, `1e-05`).
+    public static func formatDouble(_ d: Double) -> String {
+        "\(d)"
+    }
+
+    /// One profile line: `{"collection":…,"key":…,"attributes":{…},"segments":[…]}`.
+    public static func profileLine(_ state: CollectionState, row: Int) -> String {
+        var out = "{\"collection\":"
+        JSONWriter.writeString(state.model.name, to: &out)
+        out += ",\"key\":"
+        JSONWriter.writeString(state.model.key(ofRow: row), to: &out)
+        out += ",\"attributes\":{"
+        for (i, a) in state.model.attributes.enumerated() {
+            if i > 0 { out += "," }
+            JSONWriter.writeString(a.name, to: &out)
+            out += ":"
+            write(state.values[row][i], to: &out)
+        }
+        out += "},\"segments\":["
+        let names = state.model.segments.indices.filter { state.members[row][$0] }.map { state.model.segments[$0].name }.sorted()
+        for (i, n) in names.enumerated() {
+            if i > 0 { out += "," }
+            JSONWriter.writeString(n, to: &out)
+        }
+        out += "]}"
+        return out
+    }
+
+    /// Every profile line of a replay, sorted by collection then key.
+    public static func profileLines(_ result: ReplayResult) -> [String] {
+        var out: [String] = []
+        for state in result.collections.sorted(by: { $0.model.name.utf8.lexicographicallyPrecedes($1.model.name.utf8) }) {
+            let rows = state.model.table.rows.indices.sorted {
+                state.model.key(ofRow: $0).utf8.lexicographicallyPrecedes(state.model.key(ofRow: $1).utf8)
+            }
+            for r in rows { out.append(profileLine(state, row: r)) }
+        }
+        return out
+    }
+
+    /// One activation line: `{"collection":…,"segment":…,"key":…,"change":"enter","at":…}`.
+    public static func activationLine(_ a: Activation) -> String {
+        var out = "{\"collection\":"
+        JSONWriter.writeString(a.collection, to: &out)
+        out += ",\"segment\":"
+        JSONWriter.writeString(a.segment, to: &out)
+        out += ",\"key\":"
+        JSONWriter.writeString(a.key, to: &out)
+        out += ",\"change\":\"\(a.change.rawValue)\",\"at\":\"\(CivilTime.formatTimestamp(a.at))\"}"
+        return out
+    }
+}

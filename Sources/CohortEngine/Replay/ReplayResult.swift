@@ -1,0 +1,53 @@
+/// A segment membership change (SPEC §4): `{segment, key, change: enter|exit, at}`.
+public struct Activation: Sendable, Hashable {
+    public enum Change: String, Sendable { case enter, exit }
+    public let collection: String
+    public let segment: String
+    public let key: String
+    public let change: Change
+    /// The clock instant of the change, microseconds since the epoch.
+    public let at: Int64
+}
+
+/// Per-stream accounting of a replay (SPEC §3).
+public struct StreamStats: Sendable {
+    public var name: String
+    /// Non-blank lines read.
+    public var lines = 0
+    /// Valid events counted once each (duplicates excluded), up to the clock.
+    public var valid = 0
+    public var duplicate = 0
+    /// Valid events whose identity matched no profile of any collection.
+    public var unmatched = 0
+    public var quarantined = 0
+}
+
+/// The state of one collection at the clock: each profile's attribute values and segments.
+public struct CollectionState: Sendable {
+    public let model: CollectionModel
+    /// values[row][attribute]
+    public var values: [[Value]]
+    /// members[row][segment]
+    public var members: [[Bool]]
+    /// Values skipped by numeric aggregates because they were not numbers, per attribute.
+    public var typeWarnings: [Int]
+
+    public func segmentSize(_ s: Int) -> Int { members.reduce(0) { $0 + ($1[s] ? 1 : 0) } }
+
+    /// The row of the profile whose key is `key`.
+    public func row(forKey key: String) -> Int? {
+        model.table.text.firstIndex { $0[model.keyColumn] == key }
+    }
+}
+
+/// What a replay produced.
+public struct ReplayResult: Sendable {
+    /// The final clock; nil when there were no events and no `--until`.
+    public var clock: Int64?
+    public var streams: [StreamStats]
+    public var collections: [CollectionState]
+    /// Every membership change in time order (only when asked for).
+    public var activations: [Activation]
+    /// Events applied to at least one profile.
+    public var applied: Int
+}
