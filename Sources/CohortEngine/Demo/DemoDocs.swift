@@ -63,7 +63,7 @@ enum DemoDocs {
         return [
             ("Known attributes: columns of customer_360", [
                 DemoAttribute("email", .column("email"), pii: true, "Email address on the customer row."),
-                DemoAttribute("phone", .column("phone"), pii: true, "Mobile number (E.164) on the customer row."),
+                DemoAttribute("phone", .column("phone"), pii: true, "Mobile number (+1 NPA-NXX-XXXX, as the SMS gateway sends it) on the customer row."),
                 DemoAttribute("given_name", .column("given_name"), "First name."),
                 DemoAttribute("surname", .column("surname"), "Last name."),
                 DemoAttribute("birth_date", .column("birth_date"), pii: true, "Date of birth, when the customer gave it."),
@@ -453,7 +453,7 @@ enum DemoDocs {
         r += "| column | filled | what |\n|---|---:|---|\n"
         let columnAbout = [
             "the key, `AMP-000001` upwards", "first name (a few carry a quoted nickname, `Robert \"Bob\"`)", "last name",
-            "email at an example domain", "mobile number in E.164", "street address; some with a comma (`12 Elm St, Apt 4`) or quotes, so RFC 4180 quoted",
+            "email at an example domain", "mobile number, `+1 415-243-2019` (text, not a number)", "street address; some with a comma (`12 Elm St, Apt 4`) or quotes, so RFC 4180 quoted",
             "city", "state", "ZIP code, text (New England codes keep their leading zero)", "loyalty card number",
             "bronze, silver, gold or platinum (members only)", "first sign-up, `YYYY-MM-DD`", "date of birth",
             "marketing email consent, `true`/`false` (empty without an email)", "nearest store, a `store_id` of stores.csv",

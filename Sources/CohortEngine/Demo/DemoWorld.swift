@@ -436,7 +436,7 @@ final class DemoWorld {
                 let codes = rng.chance(0.9) ? store.areaCodes : rng.pick(DemoCatalog.stores).areaCodes
                 var candidate: String
                 repeat {
-                    candidate = "+1" + rng.pick(codes) + String(rng.between(201, 989)) + CivilTime.pad(rng.int(10_000), 4)
+                    candidate = "+1 " + rng.pick(codes) + "-" + String(rng.between(201, 989)) + "-" + CivilTime.pad(rng.int(10_000), 4)
                 } while usedPhones.contains(candidate)
                 usedPhones.insert(candidate)
                 phone = candidate
@@ -968,7 +968,7 @@ final class DemoWorld {
             oddities.append((.loyalty, "1 store_visit at store_id ST-099 (a pop-up, not in stores.csv) by \(id): matches a customer but no store"))
         }
         // SMS: a foreign number.
-        let foreign = "+4477009001\(CivilTime.pad(rng.int(100), 2))"
+        let foreign = "+44 7700 9001\(CivilTime.pad(rng.int(100), 2))"
         emit(.sms, at(0.55), "sms_opt_in", identity: "\"phone\":\"\(foreign)\"",
              props: "\"keyword\":\"JOIN\",\"status\":\"subscribed\",\"source\":\"text_to_join\"", who: .unknown)
         emit(.sms, at(0.55) + 7200, "sms_opt_out", identity: "\"phone\":\"\(foreign)\"",
