@@ -20,7 +20,7 @@ struct DemoGeneratorTests {
             let path = sub.isEmpty ? dir : dir + "/" + sub
             for name in try fm.contentsOfDirectory(atPath: path).sorted() {
                 var isDir: ObjCBool = false
-                fm.fileExists(atPath: path + "/" + name, isDirectory: &isDir)
+                _ = fm.fileExists(atPath: path + "/" + name, isDirectory: &isDir)
                 if !isDir.boolValue { out.append(sub.isEmpty ? name : sub + "/" + name) }
             }
         }

@@ -122,6 +122,9 @@ struct WorkspaceCheckTests {
                 function: max
                 field: amount
                 events: [purchase]
+              - name: clocked
+                function: count
+                where: "timestamp > current_timestamp()"
         """, segments: """
               - name: not_boolean
                 condition: "purchases_7d + 1"
@@ -129,7 +132,8 @@ struct WorkspaceCheckTests {
         #expect(try errors(yaml) == [
             "cohort.yaml:40:20: error: timeframe '30d' needs a timestamp on table 'customer_360' — add 'timestamp: COLUMN' to the table, or use all_time",
             "cohort.yaml:43:16: error: unknown event field 'amount' — name timestamp, type, event_id, an identity field or properties.NAME",
-            "cohort.yaml:49:21: error: condition must be boolean, but is bigint — compare it, as in '… > 0'",
+            "cohort.yaml:47:17: error: a where condition cannot read the clock (current_date() or current_timestamp()) — use a timeframe for recency, or compare dates in a computed attribute",
+            "cohort.yaml:52:21: error: condition must be boolean, but is bigint — compare it, as in '… > 0'",
         ])
     }
 

@@ -29,8 +29,8 @@ struct CLI {
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         // Output goes to files, so a chatty process can never block on a full pipe.
         let base = NSTemporaryDirectory() + "cohort-run-" + UUID().uuidString
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
             try? FileManager.default.removeItem(atPath: base + ".err")

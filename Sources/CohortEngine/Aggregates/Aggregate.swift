@@ -42,21 +42,19 @@ public enum Aggregate {
             return .list(set.sorted())
         case .sum, .average:
             var intSum: Int64 = 0
-            var doubleSum = 0.0
+            var doubles = ExactSum()
             var allInts = true
             var n = 0
             for i in inputs {
                 guard let number = numericValue(i.value, typeWarnings: &typeWarnings) else { continue }
                 n += 1
                 switch number {
-                case .int(let v): intSum = intSum &+ v; doubleSum += Double(v)
-                case .double(let v): allInts = false; doubleSum += v
+                case .int(let v): intSum = intSum &+ v
+                case .double(let v): allInts = false; doubles.add(v)
                 default: break
                 }
             }
-            if n == 0 { return .null }
-            if function == .average { return .double(doubleSum / Double(n)) }
-            return allInts ? .int(intSum) : .double(doubleSum)
+            return sumResult(function, count: n, intSum: intSum, doubles: doubles, allInts: allInts)
         case .min, .max:
             var best: Value?
             for i in inputs where !i.value.isNull {
@@ -94,6 +92,17 @@ public enum Aggregate {
             }
             return best?.value ?? .null
         }
+    }
+
+    /// The result of sum or average from its exact parts: integers summed with wrap-around
+    /// (as Spark's bigint), doubles exactly; the integer part joins the doubles exactly.
+    static func sumResult(_ function: AggregateFunction, count n: Int, intSum: Int64, doubles: ExactSum, allInts: Bool) -> Value {
+        if n == 0 { return .null }
+        if function == .sum, allInts { return .int(intSum) }
+        var total = doubles
+        total.add(Double(intSum))
+        if function == .average { return .double(total.value / Double(n)) }
+        return .double(total.value)
     }
 
     /// A number as sum and average read it: numbers as they are, numeric strings cast (an

@@ -1,8 +1,6 @@
-/// A headless replay of a workspace's recorded events (SPEC §3–4), computed as a plain
-/// batch pass: events merged by timestamp up to the clock, matched to profiles by their
-/// linking keys, and every attribute and segment evaluated at the clock. Activations are
-/// found by evaluating each profile at every instant its state can change (its events, the
-/// moments they leave a window, midnights for clock-reading conditions).
+/// A headless replay of a workspace's recorded events on the live engine (SPEC §3–4):
+/// every stream merged by timestamp, each event applied as it would arrive, the clock
+/// following the latest event (or ending at `until`).
 public struct Replay {
     public let workspace: Workspace
     public var until: Int64?
@@ -14,67 +12,33 @@ public struct Replay {
         self.recordActivations = recordActivations
     }
 
-    /// Runs the replay; `progress` is called with a fraction between 0 and 1.
-    public func run(progress: (Double) -> Void = { _ in }) -> ReplayResult {
-        // Merge streams by timestamp, keeping only events at or before --until.
+    /// The recorded events to replay, duplicates included, in timestamp order.
+    public func feed() -> [Event] {
         var events: [Event] = []
-        var stats: [StreamStats] = []
-        for (i, s) in workspace.streams.enumerated() {
-            let load = workspace.streamLoads[i]
-            var st = StreamStats(name: s.name.value)
-            st.lines = load.lines - load.blankLines
-            st.quarantined = load.quarantined.count
-            for e in load.events where until.map({ e.timestamp <= $0 }) ?? true {
-                events.append(e)
-                st.valid += 1
-            }
-            st.duplicate = load.duplicates.filter { d in until.map { d.timestamp <= $0 } ?? true }.count
-            stats.append(st)
+        for load in workspace.streamLoads {
+            for e in load.events where until.map({ e.timestamp <= $0 }) ?? true { events.append(e) }
+            for e in load.duplicates where until.map({ e.timestamp <= $0 }) ?? true { events.append(e) }
         }
         events.sort { ($0.timestamp, $0.stream, $0.line) < ($1.timestamp, $1.stream, $1.line) }
-        let clock: Int64? = until ?? events.last?.timestamp
-        let firstClock: Int64? = events.first?.timestamp ?? until
-        let now = clock ?? CivilTime.wallClockMicros()
+        return events
+    }
 
-        var matchedAnywhere = [Bool](repeating: false, count: events.count)
-        var collections: [CollectionState] = []
-        var activations: [Activation] = []
-        let total = Double(max(1, workspace.collections.count))
-        for (ci, model) in workspace.collections.enumerated() {
-            let evaluator = ProfileEvaluator(model: model, workspace: workspace, events: events, until: clock)
-            for (ei, matched) in evaluator.matchedEvents.enumerated() where matched { matchedAnywhere[ei] = true }
-            var state = CollectionState(model: model, values: [], members: [], typeWarnings: Array(repeating: 0, count: model.attributes.count))
-            state.values.reserveCapacity(model.table.rows.count)
-            for row in model.table.rows.indices {
-                let (vals, mem) = evaluator.evaluate(row: row, now: now, typeWarnings: &state.typeWarnings)
-                state.values.append(vals)
-                state.members.append(mem)
-                if recordActivations, let firstClock {
-                    activations += evaluator.timeline(row: row, from: firstClock, to: now)
-                }
-                if row % 256 == 0 { progress((Double(ci) + Double(row) / Double(max(1, model.table.rows.count))) / total) }
-            }
-            collections.append(state)
+    /// Runs the replay; `progress` is called with a fraction between 0 and 1.
+    public func run(progress: (Double) -> Void = { _ in }) -> ReplayResult {
+        let engine = LiveEngine(workspace: workspace, recordActivations: recordActivations)
+        for (i, load) in workspace.streamLoads.enumerated() {
+            for _ in load.quarantined { engine.quarantined(stream: i) }
         }
-        for (ei, e) in events.enumerated() where !matchedAnywhere[ei] { stats[e.stream].unmatched += 1 }
+        let events = feed()
+        for (i, e) in events.enumerated() {
+            engine.apply(e)
+            if i % 4096 == 0 { progress(Double(i) / Double(max(1, events.count))) }
+        }
+        if let until { engine.advance(to: until) }
+        // No events and no --until: evaluate at the wall clock, as live ingest would.
+        if engine.clock == nil { engine.advance(to: CivilTime.wallClockMicros()) }
         progress(1)
-        activations.sort { ($0.at, $0.collection, $0.segment, $0.key, $0.change == .exit ? 0 : 1) < ($1.at, $1.collection, $1.segment, $1.key, $1.change == .exit ? 0 : 1) }
-        return ReplayResult(clock: clock, streams: stats, collections: collections, activations: activations,
-                            applied: matchedAnywhere.filter { $0 }.count)
+        return ReplayResult(clock: engine.clock, streams: engine.streamStats, collections: engine.snapshot(),
+                            activations: engine.activations, applied: engine.applied)
     }
 }
-
-extension CivilTime {
-    /// The machine's wall clock in microseconds since the epoch.
-    public static func wallClockMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * microsPerSecond + Int64(ts.tv_nsec) / 1000
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

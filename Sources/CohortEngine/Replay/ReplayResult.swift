@@ -1,4 +1,5 @@
-/// A segment membership change (SPEC §4): `{segment, key, change: enter|exit, at}`.
+/// A segment membership change (SPEC §4): `{segment, key, change: enter|exit, at}`, with
+/// what caused it.
 public struct Activation: Sendable, Hashable {
     public enum Change: String, Sendable { case enter, exit }
     public let collection: String
@@ -7,6 +8,40 @@ public struct Activation: Sendable, Hashable {
     public let change: Change
     /// The clock instant of the change, microseconds since the epoch.
     public let at: Int64
+    public let cause: ActivationCause
+
+    public init(collection: String, segment: String, key: String, change: Change, at: Int64, cause: ActivationCause = .replay) {
+        self.collection = collection
+        self.segment = segment
+        self.key = key
+        self.change = change
+        self.at = at
+        self.cause = cause
+    }
+}
+
+/// What made a membership change.
+public enum ActivationCause: Sendable, Hashable, CustomStringConvertible {
+    /// An event arrived (or a duplicate with an earlier timestamp replaced it).
+    case event(stream: String, eventID: String)
+    /// A value left an attribute's window, or a table row's timestamp was reached.
+    case window(attribute: String)
+    /// A condition reading current_date() or current_timestamp() changed as the clock moved.
+    case clock
+    /// The memberships that hold from table data alone, at the clock's first value.
+    case tables
+    /// Found by a batch recomputation, which does not track causes.
+    case replay
+
+    public var description: String {
+        switch self {
+        case .event(let s, let id): return "event \(s)/\(id)"
+        case .window(let a): return "window of \(a)"
+        case .clock: return "clock"
+        case .tables: return "table data"
+        case .replay: return "replay"
+        }
+    }
 }
 
 /// Per-stream accounting of a replay (SPEC §3).

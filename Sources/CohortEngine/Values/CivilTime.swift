@@ -145,3 +145,18 @@ public enum CivilTime {
         return v
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension CivilTime {
+    /// The machine's wall clock in microseconds since the epoch.
+    public static func wallClockMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * microsPerSecond + Int64(ts.tv_nsec) / 1000
+    }
+}

@@ -50,7 +50,8 @@ extension Value: Comparable {
         if lr != rr { return lr < rr }
         switch (lhs, rhs) {
         case (.int(let a), .int(let b)): return a < b
-        case (.int(let a), .double(let b)): return Double(a) < b
+        // Numerically equal integers and doubles are different values: the integer sorts first.
+        case (.int(let a), .double(let b)): return Double(a) < b || (Double(a) == b)
         case (.double(let a), .int(let b)): return a < Double(b)
         case (.double(let a), .double(let b)): return a.sparkLess(than: b)
         case (.string(let a), .string(let b)): return a.utf8.lexicographicallyPrecedes(b.utf8)

@@ -243,6 +243,12 @@ struct CollectionCompiler {
     mutating func compileExpression(_ text: Located<String>, scope: ExpressionScope, expectBoolean: Bool, what: String) -> CompiledExpression? {
         switch ExpressionCompiler.compile(text.value, scope: scope) {
         case .success(let compiled):
+            if what == "where condition", compiled.readsClock {
+                // An event's or row's membership in an aggregate is decided when it arrives.
+                error(text.location, "a where condition cannot read the clock (current_date() or current_timestamp())",
+                      hint: "use a timeframe for recency, or compare dates in a computed attribute")
+                return nil
+            }
             if expectBoolean, compiled.type != .boolean, compiled.type != .any, compiled.type != .null {
                 error(text.location, "\(what) must be boolean, but is \(compiled.type)", hint: "compare it, as in '… > 0'")
                 return nil

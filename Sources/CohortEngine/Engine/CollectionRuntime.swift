@@ -1,0 +1,122 @@
+/// The live state of one collection: every profile's attribute values and memberships, the
+/// inputs each aggregate holds, and the indexes that route an event to what it touches.
+final class CollectionRuntime {
+    let model: CollectionModel
+    let index: Int
+    let attributeCount: Int
+    let segmentCount: Int
+    let rowCount: Int
+
+    /// values[row * attributeCount + attribute]
+    var values: [Value]
+    /// members[row * segmentCount + segment]
+    var members: [Bool]
+    /// The inputs of each aggregate, sorted by (timestamp, event id, stream or row):
+    /// entries[row * slotCount + slot].
+    var entries: [[AggregateInput]]
+    /// When each (row, slot) next needs an expiry check; Int64.max when none is scheduled.
+    var scheduled: [Int64]
+    /// Values skipped by numeric aggregates, per attribute (for the final state).
+    var typeWarnings: [Int]
+
+    /// slot → attribute index, for aggregates (event or table).
+    let slotAttribute: [Int]
+    /// attribute → slot, or -1.
+    let attributeSlot: [Int]
+    /// Event-aggregate slots by event type, and those counting every type.
+    let slotsByType: [String: [Int]]
+    let slotsForAnyType: [Int]
+    /// Identity routing per stream: linking keys in order, each with its index text → rows.
+    let routes: [Int: [(field: String, rows: [String: [Int]])]]
+    /// Computed attributes in evaluation order, with their inputs.
+    let computed: [(attribute: Int, expression: CompiledExpression, inputs: [Int])]
+    let conditions: [(expression: CompiledExpression, inputs: [Int])]
+    /// Whether any computed attribute or segment reads the clock, and whether one reads
+    /// current_timestamp() (which changes with every clock move, not only at midnight).
+    let readsDate: Bool
+    let readsTimestamp: Bool
+    /// Per computed attribute (in `computed` order) and per segment: does it read the clock?
+    let computedReadsClock: [Bool]
+    let conditionReadsClock: [Bool]
+
+    var slotCount: Int { slotAttribute.count }
+
+    init(model: CollectionModel, index: Int) {
+        self.model = model
+        self.index = index
+        attributeCount = model.attributes.count
+        segmentCount = model.segments.count
+        rowCount = model.table.rows.count
+        values = Array(repeating: .null, count: rowCount * attributeCount)
+        members = Array(repeating: false, count: rowCount * segmentCount)
+        typeWarnings = Array(repeating: 0, count: attributeCount)
+
+        var slotAttribute: [Int] = []
+        var attributeSlot = [Int](repeating: -1, count: model.attributes.count)
+        var byType: [String: [Int]] = [:]
+        var anyType: [Int] = []
+        for (ai, a) in model.attributes.enumerated() {
+            switch a.source {
+            case .events(let agg):
+                attributeSlot[ai] = slotAttribute.count
+                if let types = agg.types {
+                    for t in types.sorted() { byType[t, default: []].append(slotAttribute.count) }
+                } else {
+                    anyType.append(slotAttribute.count)
+                }
+                slotAttribute.append(ai)
+            case .table:
+                attributeSlot[ai] = slotAttribute.count
+                slotAttribute.append(ai)
+            default:
+                break
+            }
+        }
+        self.slotAttribute = slotAttribute
+        self.attributeSlot = attributeSlot
+        slotsByType = byType
+        slotsForAnyType = anyType
+        entries = Array(repeating: [], count: rowCount * slotAttribute.count)
+        scheduled = Array(repeating: Int64.max, count: rowCount * slotAttribute.count)
+
+        var routes: [Int: [(String, [String: [Int]])]] = [:]
+        var columnIndexes: [Int: [String: [Int]]] = [:]
+        for link in model.links {
+            var keys: [(String, [String: [Int]])] = []
+            for (field, col) in link.pairs {
+                if columnIndexes[col] == nil {
+                    var idx: [String: [Int]] = [:]
+                    for (r, cells) in model.table.text.enumerated() where !cells[col].isEmpty { idx[cells[col], default: []].append(r) }
+                    columnIndexes[col] = idx
+                }
+                keys.append((field, columnIndexes[col]!))
+            }
+            routes[link.stream, default: []] += keys
+        }
+        self.routes = routes.mapValues { $0.map { (field: $0.0, rows: $0.1) } }
+
+        computed = model.evaluationOrder.compactMap { ai in
+            if case .computed(let e, let ins) = model.attributes[ai].source { return (ai, e, ins) }
+            return nil
+        }
+        conditions = model.segments.map { ($0.condition, $0.inputs) }
+        computedReadsClock = computed.map { $0.expression.readsClock }
+        conditionReadsClock = conditions.map { $0.expression.readsClock }
+        let clockReaders = computed.map(\.expression) + conditions.map(\.expression)
+        readsDate = clockReaders.contains { $0.readsClock }
+        // Conservative: any mention of current_timestamp means "changes with every clock move".
+        readsTimestamp = clockReaders.contains { $0.readsClock && $0.source.lowercased().contains("current_timestamp") }
+    }
+
+    /// The rows an event's identity matches: the first linking key whose value matches any
+    /// profile decides (SPEC §3).
+    func rows(for event: Event) -> [Int] {
+        guard let keys = routes[event.stream] else { return [] }
+        for key in keys {
+            if let id = event.identity(key.field), let rows = key.rows[id] { return rows }
+        }
+        return []
+    }
+
+    @inline(__always) func value(_ row: Int, _ attribute: Int) -> Value { values[row * attributeCount + attribute] }
+}
