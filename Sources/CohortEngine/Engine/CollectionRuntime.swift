@@ -28,9 +28,17 @@ final class CollectionRuntime {
     let slotsForAnyType: [Int]
     /// Identity routing per stream: linking keys in order, each with its index text → rows.
     let routes: [Int: [(field: String, rows: [String: [Int]])]]
-    /// Computed attributes in evaluation order, with their inputs.
-    let computed: [(attribute: Int, expression: CompiledExpression, inputs: [Int])]
-    let conditions: [(expression: CompiledExpression, inputs: [Int])]
+    /// Computed attributes in evaluation order: which attribute, its expression and inputs
+    /// (kept as parallel arrays so the hot loop borrows instead of copying tuples).
+    let computedAttribute: [Int]
+    let computedExpression: [CompiledExpression]
+    let computedInputs: [[Int]]
+    /// Segment conditions and their inputs, by segment.
+    let conditionExpression: [CompiledExpression]
+    let conditionInputs: [[Int]]
+    /// Segment names and profile keys, for activation records.
+    let segmentNames: [String]
+    let keys: [String]
     /// Whether any computed attribute or segment reads the clock, and whether one reads
     /// current_timestamp() (which changes with every clock move, not only at midnight).
     let readsDate: Bool
@@ -95,14 +103,20 @@ final class CollectionRuntime {
         }
         self.routes = routes.mapValues { $0.map { (field: $0.0, rows: $0.1) } }
 
-        computed = model.evaluationOrder.compactMap { ai in
-            if case .computed(let e, let ins) = model.attributes[ai].source { return (ai, e, ins) }
-            return nil
+        var attrs: [Int] = [], exprs: [CompiledExpression] = [], ins: [[Int]] = []
+        for ai in model.evaluationOrder {
+            if case .computed(let e, let i) = model.attributes[ai].source { attrs.append(ai); exprs.append(e); ins.append(i) }
         }
-        conditions = model.segments.map { ($0.condition, $0.inputs) }
-        computedReadsClock = computed.map { $0.expression.readsClock }
-        conditionReadsClock = conditions.map { $0.expression.readsClock }
-        let clockReaders = computed.map(\.expression) + conditions.map(\.expression)
+        computedAttribute = attrs
+        computedExpression = exprs
+        computedInputs = ins
+        conditionExpression = model.segments.map(\.condition)
+        conditionInputs = model.segments.map(\.inputs)
+        segmentNames = model.segments.map(\.name)
+        keys = model.table.text.map { $0[model.keyColumn] }
+        computedReadsClock = exprs.map(\.readsClock)
+        conditionReadsClock = conditionExpression.map(\.readsClock)
+        let clockReaders = exprs + conditionExpression
         readsDate = clockReaders.contains { $0.readsClock }
         // Conservative: any mention of current_timestamp means "changes with every clock move".
         readsTimestamp = clockReaders.contains { $0.readsClock && $0.source.lowercased().contains("current_timestamp") }

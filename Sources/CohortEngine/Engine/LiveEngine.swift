@@ -20,6 +20,7 @@ public final class LiveEngine {
     public private(set) var applied = 0
 
     let runtimes: [CollectionRuntime]
+    private let streamNames: [String]
     private var timers = Heap<EngineTimer>()
     /// Table-row inputs waiting for the clock to reach their timestamp.
     private var pendingRows: [AggregateInput] = []
@@ -38,6 +39,7 @@ public final class LiveEngine {
         self.recordActivations = recordActivations
         runtimes = workspace.collections.enumerated().map { CollectionRuntime(model: $1, index: $0) }
         streamStats = workspace.streams.map { StreamStats(name: $0.name.value) }
+        streamNames = workspace.streams.map(\.name.value)
         kept = Array(repeating: [:], count: workspace.streams.count)
         loadTables()
     }
@@ -87,7 +89,7 @@ public final class LiveEngine {
         if event.timestamp > clock! { moveClock(to: event.timestamp, including: false) }
         let now = clock!
         defer { moveClock(to: now, including: true) }
-        let cause = ActivationCause.event(stream: workspace.streams[event.stream].name.value, eventID: event.id)
+        let cause = ActivationCause.event(stream: streamNames[event.stream], eventID: event.id)
 
         if let old {
             // The new copy is the earliest: it replaces the one applied before, which
@@ -355,31 +357,31 @@ public final class LiveEngine {
         dirtyList.removeAll(keepingCapacity: true)
         for ai in changed where !dirty[ai] { dirty[ai] = true; dirtyList.append(ai) }
         let base = row * rt.attributeCount
-        for k in rt.computed.indices {
+        for k in rt.computedAttribute.indices {
             var needed = initial || (clockMoved && rt.computedReadsClock[k])
-            if !needed { for i in rt.computed[k].inputs where dirty[i] { needed = true; break } }
+            if !needed { for i in rt.computedInputs[k] where dirty[i] { needed = true; break } }
             guard needed else { continue }
             scratchRow.removeAll(keepingCapacity: true)
-            for i in rt.computed[k].inputs { scratchRow.append(rt.values[base + i]) }
-            let v = rt.computed[k].expression.evaluate(scratchRow, now: now)
-            let ai = rt.computed[k].attribute
+            for i in rt.computedInputs[k] { scratchRow.append(rt.values[base + i]) }
+            let v = rt.computedExpression[k].evaluate(scratchRow, now: now)
+            let ai = rt.computedAttribute[k]
             if rt.values[base + ai] != v {
                 rt.values[base + ai] = v
                 if !dirty[ai] { dirty[ai] = true; dirtyList.append(ai) }
             }
         }
         let segBase = row * rt.segmentCount
-        for s in rt.conditions.indices {
+        for s in rt.conditionExpression.indices {
             var needed = initial || (clockMoved && rt.conditionReadsClock[s])
-            if !needed { for i in rt.conditions[s].inputs where dirty[i] { needed = true; break } }
+            if !needed { for i in rt.conditionInputs[s] where dirty[i] { needed = true; break } }
             guard needed else { continue }
             scratchRow.removeAll(keepingCapacity: true)
-            for i in rt.conditions[s].inputs { scratchRow.append(rt.values[base + i]) }
+            for i in rt.conditionInputs[s] { scratchRow.append(rt.values[base + i]) }
             var member = false
-            if case .bool(true) = rt.conditions[s].expression.evaluate(scratchRow, now: now) { member = true }
+            if case .bool(true) = rt.conditionExpression[s].evaluate(scratchRow, now: now) { member = true }
             if member != rt.members[segBase + s] {
                 rt.members[segBase + s] = member
-                let a = Activation(collection: rt.model.name, segment: rt.model.segments[s].name, key: rt.model.key(ofRow: row),
+                let a = Activation(collection: rt.model.name, segment: rt.segmentNames[s], key: rt.keys[row],
                                    change: member ? .enter : .exit, at: now, cause: cause)
                 if recordActivations { activations.append(a) }
                 onActivation?(a)
