@@ -12,7 +12,8 @@ struct CohortCommand: ParsableCommand {
         replays its events live. The subcommands work headless on the same engine.
         """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, ReplayCommand.self, ProfileCommand.self, EvalCommand.self, DemoCommand.self]
+        subcommands: [CheckCommand.self, ReplayCommand.self, ProfileCommand.self, EvalCommand.self, DemoCommand.self,
+                      BenchCommand.self]
     )
 
     @OptionGroup var workspace: WorkspaceOptions

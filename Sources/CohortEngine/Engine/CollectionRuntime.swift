@@ -118,8 +118,7 @@ final class CollectionRuntime {
         conditionReadsClock = conditionExpression.map(\.readsClock)
         let clockReaders = exprs + conditionExpression
         readsDate = clockReaders.contains { $0.readsClock }
-        // Conservative: any mention of current_timestamp means "changes with every clock move".
-        readsTimestamp = clockReaders.contains { $0.readsClock && $0.source.lowercased().contains("current_timestamp") }
+        readsTimestamp = clockReaders.contains { $0.readsTimestamp }
     }
 
     /// The rows an event's identity matches: the first linking key whose value matches any

@@ -92,22 +92,27 @@ extension ExprCompiler {
         }
     }
 
-    /// date ± days, shared by `date_add`, `date_sub` and the `+`/`-` operators.
-    func dateAdd(_ d: ExprCode, _ days: ExprCode, subtract: Bool, fn: String, at pos: ExprPos) throws(ExpressionError) -> ExprCode {
+    /// date ± days, shared by `date_add`, `date_sub` and the `+`/`-` operators. The days are
+    /// an int (bigint and fractional numbers are refused, as Spark refuses them); the
+    /// functions also take a constant string holding an integer (`date_add(d, '3')`).
+    func dateAdd(_ d: ExprCode, _ days: ExprCode, subtract: Bool, fn: String, operator isOperator: Bool = false, at pos: ExprPos) throws(ExpressionError) -> ExprCode {
         let dc = try dateArg(d, fn, 1)
         var nc: ExprCode
         switch days.type {
         case .int, .any: nc = days
-        case .bigint, .null: nc = coerce(days, to: .int)
-        case .string:
-            if let v = days.constant {
-                guard case .int = ExprRuntime.toIntegral(v, bits: 32) else {
-                    throw fail(days.pos, "the second argument of '\(fn)' must be an integer, got '\(ExprRuntime.text(v, from: .string))'")
-                }
+        case .null: nc = coerce(days, to: .int)
+        case .string where !isOperator:
+            guard let v = days.constant else {
+                throw fail(days.pos, "the second argument of '\(fn)' must be an int or a constant string holding one, got a string expression",
+                           hint: "cast it: CAST(x AS int)")
             }
-            nc = coerce(days, to: .int)
+            if case .string(let text) = v, SparkText.parseStrictInt(text) == nil {
+                throw fail(days.pos, "the second argument of '\(fn)' must be an integer, got '\(text)'")
+            }
+            nc = .const(v.isNull ? .null : .int(Int64(SparkText.parseStrictInt(ExprRuntime.text(v, from: .string))!)), .int, days.pos)
         default:
-            throw fail(days.pos, "the second argument of '\(fn)' must be an integer, got \(days.type)")
+            throw fail(days.pos, isOperator ? "cannot add \(days.type) to a date with '\(fn)'" : "the second argument of '\(fn)' must be an int, got \(days.type)",
+                       hint: days.type == .bigint || days.type.isNumeric ? "cast it: CAST(x AS int)" : "use date_add(date, days)")
         }
         let de = dc.eval, ne = nc.eval
         return finish(.date, pos, [dc, nc]) { r, n in
@@ -197,10 +202,11 @@ extension ExprCompiler {
         case "lower", "lcase", "upper", "ucase":
             try arity(name, n, 1...1, pos)
             let s = try stringArg(args[0], fn: name, index: 1)
-            if name == "lower" || name == "lcase" {
-                return stringMap(s, .string, pos) { .string($0.lowercased()) }
-            }
-            return stringMap(s, .string, pos) { .string($0.uppercased()) }
+            let upper = !(name == "lower" || name == "lcase")
+            var code = upper ? stringMap(s, .string, pos) { .string(SparkText.upper($0)) }
+                             : stringMap(s, .string, pos) { .string(SparkText.lower($0)) }
+            if code.constant == nil, s.type == .string { code.caseMapped = (s.eval, s.slot, upper) }
+            return code
 
         case "trim", "ltrim", "rtrim":
             try arity(name, n, 1...1, pos)
@@ -303,6 +309,13 @@ extension ExprCompiler {
             let x = try numericArg(args[0], name, 1)
             let e = x.eval
             let isFloor = mode == .floor
+            if case .decimal(let p, let sc) = x.type {
+                // A decimal keeps its integral digits (plus one for the carry) at scale 0.
+                return finish(.decimal(min(p - sc + 1, 38), 0), pos, [x]) { r, n in
+                    guard let d = ExprRuntime.numericOperand(e(r, n)) else { return .null }
+                    return .double(isFloor ? d.rounded(.down) : d.rounded(.up))
+                }
+            }
             return finish(.bigint, pos, [x]) { r, n in
                 switch e(r, n) {
                 case .int(let i): return .int(i)
@@ -374,6 +387,7 @@ extension ExprCompiler {
         case "current_timestamp", "now":
             try arity(name, n, 0...0, pos)
             readsClock = true
+            readsTimestamp = true
             return ExprCode(type: .timestamp, eval: { _, now in .timestamp(now) },
                             constant: nil, slot: nil, intDigits: nil, pos: pos)
 
@@ -462,7 +476,6 @@ extension ExprCompiler {
             switch a.type {
             case .array(let e): elem = e
             case .any: elem = .any
-            case .null: elem = .null
             default: throw argError(a, name, 1, "an array")
             }
             if v.type == .null {
@@ -490,7 +503,7 @@ extension ExprCompiler {
             guard let t = ExprType.wider(args.map(\.type)) else {
                 throw fail(pos, "'array' needs elements of compatible types, got \(args.map { $0.type.description }.joined(separator: ", "))")
             }
-            let elemType: ExprType = n == 0 ? .string : (t == .null ? .null : t)
+            let elemType: ExprType = n == 0 ? .null : t
             let evals = args.map { coerce($0, to: elemType).eval }
             return finish(.array(elemType), pos, args) { r, n in .list(evals.map { $0(r, n) }) }
 
@@ -499,20 +512,25 @@ extension ExprCompiler {
         }
     }
 
-    /// round / floor / ceil with a scale.
+    /// round / floor / ceil with a scale. `round` keeps an integral or double argument's type;
+    /// `floor` and `ceil` with a scale work on decimals (Spark casts an int to decimal(10,0), a
+    /// bigint to decimal(20,0) and a double to decimal(30,15) first).
     private func roundLike(_ name: String, _ args: [ExprCode], mode: SparkText.RoundMode, _ pos: ExprPos) throws(ExpressionError) -> ExprCode {
         let x = try numericArg(args[0], name, 1)
         var scale = 0
+        var nullScale = false
         if args.count == 2 {
             let s = try intArg(args[1], name, 2)
             guard let sv = s.constant else {
                 throw fail(args[1].pos, "the scale of '\(name)' must be a constant integer")
             }
-            guard case .int(let k) = sv else { return .const(.null, x.type, pos) }
-            scale = Int(k)
+            if case .int(let k) = sv { scale = Int(k) } else { nullScale = true }
         }
+        let toDecimal = mode != .halfUp && x.type != .any
+        var shape: (p: Int, s: Int)? = x.type.decimalShape
+        if toDecimal, shape == nil { shape = (30, 15) }
         var t = x.type
-        if case .decimal(let p, let s) = x.type {
+        if let (p, s) = shape, toDecimal || x.type.isDecimal {
             let intDigits = p - s + 1
             if scale < 0 {
                 t = .decimal(min(max(intDigits, -scale + 1), 38), 0)
@@ -521,34 +539,44 @@ extension ExprCompiler {
                 t = .decimal(min(intDigits + ns, 38), ns)
             }
         }
-        if mode != .halfUp, x.type == .double || x.type.isDecimal {
-            // Spark's ceil/floor with a scale return a decimal.
-            if case .decimal = t {} else { t = .decimal(38, max(0, min(scale, 38))) }
-        }
+        if nullScale { return .const(.null, t, pos) }
         let e = x.eval
-        let is32 = x.type == .int
+        let is32 = t == .int
         let sc = scale
+        let fromDouble = toDecimal && !x.type.isDecimal && !x.type.isIntegral
+        let decimalResult = t.isDecimal
         return finish(t, pos, [x]) { r, n in
-            switch e(r, n) {
-            case .int(let i):
-                if sc >= 0 { return .int(i) }
-                if sc < -18 { return .int(0) }
-                let f = Int64(ExprRuntime.powersOfTen[-sc])
-                let q = i / f, rem = i % f
-                var res = q
-                switch mode {
-                case .halfUp: if rem.magnitude * 2 >= f.magnitude { res = q + (i < 0 ? -1 : 1) }
-                case .halfEven:
-                    if rem.magnitude * 2 > f.magnitude || (rem.magnitude * 2 == f.magnitude && q % 2 != 0) { res = q + (i < 0 ? -1 : 1) }
-                case .floor: if rem < 0 { res = q - 1 }
-                case .ceiling: if rem > 0 { res = q + 1 }
-                case .down: break
-                }
-                let v = res &* f
-                return .int(is32 ? ExprRuntime.wrap32(v) : v)
-            case .double(let d): return .double(SparkText.round(d, scale: sc, mode: mode))
-            case .string(let s):
+            var v = e(r, n)
+            if case .string(let s) = v {
                 guard let d = SparkText.parseDouble(s) else { return .null }
+                v = .double(d)
+            }
+            switch v {
+            case .int(let i):
+                var res = i
+                if sc < 0 {
+                    if sc < -18 { return decimalResult ? .double(0) : .int(0) }
+                    let f = Int64(ExprRuntime.powersOfTen[-sc])
+                    let q = i / f, rem = i % f
+                    res = q
+                    switch mode {
+                    case .halfUp: if rem.magnitude * 2 >= f.magnitude { res = q + (i < 0 ? -1 : 1) }
+                    case .halfEven:
+                        if rem.magnitude * 2 > f.magnitude || (rem.magnitude * 2 == f.magnitude && q % 2 != 0) { res = q + (i < 0 ? -1 : 1) }
+                    case .floor: if rem < 0 { res = q - 1 }
+                    case .ceiling: if rem > 0 { res = q + 1 }
+                    case .down: break
+                    }
+                    res = res &* f
+                }
+                if decimalResult { return .double(Double(res)) }
+                return .int(is32 ? ExprRuntime.wrap32(res) : res)
+            case .double(var d):
+                if fromDouble {
+                    // The cast to decimal(30,15) rounds half up at 15 places first.
+                    guard d.isFinite else { return .null }
+                    d = SparkText.round(d, scale: 15)
+                }
                 return .double(SparkText.round(d, scale: sc, mode: mode))
             default: return .null
             }

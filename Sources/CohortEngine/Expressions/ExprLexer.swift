@@ -12,7 +12,9 @@ struct ExprToken: Sendable {
         case integer          // digits, maybe with an S or Y suffix
         case bigintLiteral    // 123L
         case decimal          // 1.5, 1.5BD
-        case double           // 1e3, 1.5D, 1.5F
+        case double           // 1e3, 1.5D
+        case narrowLiteral    // 1S, 1Y, 1.5F: smallint, tinyint and float, outside the subset
+        case badNumber        // 1.5abc
         case op               // punctuation and operators
         case eof
     }
@@ -161,8 +163,9 @@ struct ExprLexer {
                 throw ExprLexer.error(start, "unterminated string literal", hint: "close it with \(quote)")
             }
             if c == quote {
-                // No doubling escape: 'it''s' is two adjacent literals, which concatenate.
                 advance()
+                // A doubled quote stands for one quote character: 'it''s' is it's.
+                if peek() == quote { out.append(quote); advance(); continue }
                 break
             }
             if c == "\\" {
@@ -231,79 +234,52 @@ struct ExprLexer {
         return String(out)
     }
 
-    /// A number, or an identifier that starts with digits (Spark allows `30d_total`).
+    /// A number, or an identifier that starts with digits (Spark allows `30d_total`), following
+    /// Spark's lexer: `DIGITS`, `DIGITS.DIGITS`, `.DIGITS`, an optional exponent `E[+-]DIGITS`,
+    /// and an optional suffix `L`, `S`, `Y`, `D`, `F` or `BD` (any case).
     private mutating func lexNumberOrWord(start: ExprPos) -> ExprToken {
         let begin = i
-        var run = ""
-        while let c = peek(), ExprLexer.isIdentChar(c) { run.unicodeScalars.append(c); advance() }
-        let upper = run.uppercased()
-        func allDigits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
-        if run.isEmpty || allDigits(Substring(run)) {
-            // Possibly a fraction and an exponent follow.
-            var text = run
-            var isDecimal = false
-            if peek() == "." {
-                isDecimal = true
-                text.append(".")
+        var text = ""
+        while ExprLexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
+        let intOnly = !text.isEmpty
+        var isDecimal = false
+        if peek() == ".", !text.isEmpty || ExprLexer.isDigit(peek(1)) {
+            isDecimal = true
+            text.append(".")
+            advance()
+            while ExprLexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
+        }
+        var isExponent = false
+        if let e = peek(), e == "e" || e == "E" {
+            var k = 1
+            if let s = peek(1), s == "+" || s == "-" { k = 2 }
+            if ExprLexer.isDigit(peek(k)) {
+                isExponent = true
+                text.append("e")
                 advance()
+                if k == 2 { text.unicodeScalars.append(peek()!); advance() }
                 while ExprLexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
             }
-            var isDouble = false
-            if let e = peek(), e == "e" || e == "E" {
-                var k = 1
-                if let s = peek(1), s == "+" || s == "-" { k = 2 }
-                if ExprLexer.isDigit(peek(k)) {
-                    isDouble = true
-                    text.append("e")
-                    advance()
-                    if k == 2 { text.unicodeScalars.append(peek()!); advance() }
-                    while ExprLexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
-                }
-            }
-            // Suffixes.
-            var suffix = ""
-            while let c = peek(), ExprLexer.isIdentChar(c) { suffix.unicodeScalars.append(c); advance() }
-            switch suffix.uppercased() {
-            case "":
-                if isDouble { return ExprToken(kind: .double, text: text, pos: start, end: start) }
-                return ExprToken(kind: isDecimal ? .decimal : .integer, text: text, pos: start, end: start)
-            case "D", "F":
-                return ExprToken(kind: .double, text: text, pos: start, end: start)
-            case "BD":
-                return ExprToken(kind: isDouble ? .double : .decimal, text: text, pos: start, end: start)
-            case "L" where !isDecimal && !isDouble:
-                return ExprToken(kind: .bigintLiteral, text: text, pos: start, end: start)
-            case "S", "Y":
-                if !isDecimal && !isDouble { return ExprToken(kind: .integer, text: text, pos: start, end: start) }
-            default:
-                break
-            }
-            // Not a number after all: treat the whole run as a word.
-            return ExprToken(kind: .identifier, text: String(String.UnicodeScalarView(scalars[begin..<i])), pos: start, end: start)
         }
-        // Digits followed by letters: a suffixed literal or a word.
-        let digitsEnd = run.utf8.firstIndex(where: { !($0 >= 48 && $0 <= 57) }) ?? run.utf8.endIndex
-        let digits = String(run[run.startIndex..<digitsEnd])
-        let rest = upper[upper.index(upper.startIndex, offsetBy: digits.count)...]
-        if !digits.isEmpty {
-            switch rest {
-            case "L": return ExprToken(kind: .bigintLiteral, text: digits, pos: start, end: start)
-            case "S", "Y": return ExprToken(kind: .integer, text: digits, pos: start, end: start)
-            case "D", "F": return ExprToken(kind: .double, text: digits, pos: start, end: start)
-            case "BD": return ExprToken(kind: .decimal, text: digits, pos: start, end: start)
-            default:
-                if rest.first == "E", rest.count > 1, allDigits(rest.dropFirst()) {
-                    return ExprToken(kind: .double, text: digits + "e" + rest.dropFirst(), pos: start, end: start)
-                }
-                if rest == "E", let s = peek(), s == "+" || s == "-", ExprLexer.isDigit(peek(1)) {
-                    var text = digits + "e"
-                    text.unicodeScalars.append(s); advance()
-                    while ExprLexer.isDigit(peek()) { text.unicodeScalars.append(peek()!); advance() }
-                    return ExprToken(kind: .double, text: text, pos: start, end: start)
-                }
-            }
+        var suffix = ""
+        while let c = peek(), ExprLexer.isIdentChar(c) { suffix.unicodeScalars.append(c); advance() }
+        func token(_ kind: ExprToken.Kind) -> ExprToken { ExprToken(kind: kind, text: text, pos: start, end: start) }
+        switch suffix.uppercased() {
+        case "":
+            if isExponent { return token(.double) }
+            return token(isDecimal ? .decimal : .integer)
+        case "D": return token(.double)
+        case "BD": return token(.decimal)
+        case "L" where intOnly && !isDecimal && !isExponent: return token(.bigintLiteral)
+        case "S" where intOnly && !isDecimal && !isExponent, "Y" where intOnly && !isDecimal && !isExponent, "F":
+            return ExprToken(kind: .narrowLiteral, text: text + suffix, pos: start, end: start)
+        default:
+            break
         }
-        return ExprToken(kind: .identifier, text: run, pos: start, end: start)
+        // Not a number after all: the whole run is a word (`30d_total`), unless it has a
+        // fraction, which no identifier has.
+        let raw = String(String.UnicodeScalarView(scalars[begin..<i]))
+        return ExprToken(kind: isDecimal ? .badNumber : .identifier, text: raw, pos: start, end: start)
     }
 
     private mutating func lexOperator(start: ExprPos) throws(ExpressionError) -> String {

@@ -245,9 +245,8 @@ struct ExprParser {
             return try node(.inList(left, items, negated: negated), left.pos, op: notTok?.pos ?? op.pos, children: [left] + items)
         case "LIKE", "ILIKE":
             let op = take()
-            if kw == "ILIKE" { throw fail(op.pos, "ILIKE is not supported", hint: "use lower(x) LIKE 'pattern'") }
             try expectOperand(after: op)
-            let pattern = try parseComparison()
+            var pattern = try parseComparison()
             var escape: Unicode.Scalar = "\\"
             if cur.isKeyword("ESCAPE") {
                 let e = take()
@@ -259,7 +258,13 @@ struct ExprParser {
                 _ = e
                 escape = s.text.unicodeScalars.first!
             }
-            return try node(.like(left, pattern, escape: escape, negated: negated), left.pos, op: notTok?.pos ?? op.pos, children: [left, pattern])
+            var subject = left
+            if kw == "ILIKE" {
+                // Spark's ILIKE is lower(x) LIKE lower(pattern).
+                subject = try node(.call("lower", [left]), left.pos, children: [left])
+                pattern = try node(.call("lower", [pattern]), pattern.pos, children: [pattern])
+            }
+            return try node(.like(subject, pattern, escape: escape, negated: negated), left.pos, op: notTok?.pos ?? op.pos, children: [subject, pattern])
         case "RLIKE", "REGEXP":
             let op = take()
             try expectOperand(after: op)
@@ -417,6 +422,18 @@ struct ExprParser {
             }
             return ExprNode(kind: .literal(.int(v), .bigint, intDigits: nil), pos: pos, opPos: pos, height: 1)
         case .decimal:
+            if let e = t.text.firstIndex(of: "e") {
+                // 1.5E2BD: Java's BigDecimal("1.5E2") has scale -1, which Spark widens to
+                // decimal(3,0).
+                let mantissa = t.text[..<e], exponent = Int(t.text[t.text.index(after: e)...]) ?? 0
+                let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+                let frac = parts.count > 1 ? parts[1] : ""
+                let significant = max((parts[0] + frac).drop(while: { $0 == "0" }).count, 1)
+                let scale = frac.count - exponent
+                let type: ExprType = scale < 0 ? .boundedDecimal(significant - scale, 0) : .boundedDecimal(max(significant, scale), scale)
+                guard let d = Double(text), d.isFinite else { throw fail(t.pos, "the number \(text) is out of range") }
+                return ExprNode(kind: .literal(.double(d), type, intDigits: nil), pos: pos, opPos: pos, height: 1)
+            }
             let parts = t.text.split(separator: ".", omittingEmptySubsequences: false)
             let intPart = parts.first.map { $0.drop(while: { $0 == "0" }) } ?? ""
             let frac = parts.count > 1 ? parts[1] : ""
@@ -449,6 +466,14 @@ struct ExprParser {
         case .integer, .bigintLiteral, .decimal, .double:
             take()
             return try literal(t, negative: false, at: t.pos)
+        case .narrowLiteral:
+            let suffix = t.text.last.map { String($0).uppercased() } ?? ""
+            let kind = suffix == "S" ? "smallint" : (suffix == "Y" ? "tinyint" : "float")
+            let digits = String(t.text.dropLast())
+            throw fail(t.pos, "\(kind) literals are outside the expression subset",
+                       hint: kind == "float" ? "write \(digits)D for a double" : "write \(digits) for an int")
+        case .badNumber:
+            throw fail(t.pos, "invalid number '\(t.text)'")
         case .quotedIdentifier:
             return try parsePath()
         case .op:
@@ -538,12 +563,29 @@ struct ExprParser {
             if cur.isKeyword("DISTINCT") || cur.isOp("*") {
                 throw fail(cur.pos, "aggregate calls are not supported in expressions")
             }
+            let isSubstring = ["SUBSTRING", "SUBSTR"].contains(nameTok.keyword)
             while true {
                 if !canStart(cur) {
                     throw fail(cur.pos, "expected an argument for \(nameTok.text)()",
                                hint: cur.kind == .eof ? "close the call with ')'" : "found \(cur.display)")
                 }
                 args.append(try parseExpr())
+                if isSubstring, args.count == 1, cur.isKeyword("FROM") {
+                    // substring(str FROM pos [FOR len])
+                    let from = take()
+                    try expectOperand(after: from)
+                    args.append(try parseExpr())
+                    if cur.isKeyword("FOR") {
+                        let forTok = take()
+                        try expectOperand(after: forTok)
+                        args.append(try parseExpr())
+                    }
+                    guard cur.isOp(")") else {
+                        throw fail(cur.pos, "expected ')' to close \(nameTok.text)(… FROM …)", hint: cur.kind == .eof ? nil : "found \(cur.display)")
+                    }
+                    take()
+                    break
+                }
                 if cur.isOp(",") { take(); continue }
                 if cur.isOp(")") { take(); break }
                 throw fail(cur.pos, "expected ',' or ')' after an argument of \(nameTok.text)() opened at \(open.pos.line):\(open.pos.column)",
@@ -627,9 +669,12 @@ struct ExprParser {
         }
         let t = take()
         switch t.text.lowercased() {
-        case "int", "integer", "smallint", "short", "tinyint", "byte": return .int
+        case "int", "integer": return .int
         case "bigint", "long": return .bigint
-        case "double", "float", "real": return .double
+        case "double": return .double
+        case "smallint", "short", "tinyint", "byte", "float", "real":
+            throw fail(t.pos, "the type '\(t.text)' is outside the expression subset",
+                       hint: ["float", "real"].contains(t.text.lowercased()) ? "cast to double" : "cast to int")
         case "string": return .string
         case "varchar", "char":
             if cur.isOp("(") {

@@ -155,19 +155,51 @@ struct LikePattern: Sendable {
 
 /// A compiled Java-style regular expression for RLIKE (a match anywhere in the string).
 final class RegexPattern: @unchecked Sendable {
-    private let regex: NSRegularExpression
+    /// nil for the empty pattern, which matches every string (ICU refuses it, Java does not).
+    private let regex: NSRegularExpression?
 
     static func compile(_ pattern: String) -> Result<RegexPattern, PatternError> {
+        if pattern.isEmpty { return .success(RegexPattern(nil)) }
         do {
-            return .success(RegexPattern(try NSRegularExpression(pattern: pattern, options: [])))
+            return .success(RegexPattern(try NSRegularExpression(pattern: icuPattern(pattern), options: [])))
         } catch {
             return .failure(PatternError(message: "invalid regular expression '\(pattern)'"))
         }
     }
 
-    private init(_ r: NSRegularExpression) { regex = r }
+    private init(_ r: NSRegularExpression?) { regex = r }
 
     func matches(_ s: String) -> Bool {
-        regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..<s.endIndex, in: s)) != nil
+        guard let regex else { return true }
+        return regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..<s.endIndex, in: s)) != nil
+    }
+
+    /// A Java pattern rewritten where ICU reads it differently: ICU takes `[:name:]` for a
+    /// POSIX class, Java for a set of the characters `:`, `n`, `a`, … (so `[\:` keeps Java's
+    /// meaning). Escapes and `\Q…\E` quotes are copied as they are.
+    static func icuPattern(_ pattern: String) -> String {
+        let p = Array(pattern.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        var quoted = false
+        while i < p.count {
+            let c = p[i]
+            if quoted {
+                if c == "\\", i + 1 < p.count, p[i + 1] == "E" { quoted = false; out.append(c); out.append(p[i + 1]); i += 2; continue }
+                out.append(c); i += 1
+                continue
+            }
+            if c == "\\", i + 1 < p.count {
+                if p[i + 1] == "Q" { quoted = true }
+                out.append(c); out.append(p[i + 1]); i += 2
+                continue
+            }
+            if c == "[", i + 1 < p.count, p[i + 1] == ":" {
+                out.append("["); out.append("\\"); out.append(":"); i += 2
+                continue
+            }
+            out.append(c); i += 1
+        }
+        return String(out)
     }
 }

@@ -10,8 +10,14 @@ enum ExprRuntime {
         case .any: return v
         case .null: return .null
         case .boolean: return toBoolean(v)
-        case .int: return toIntegral(v, bits: 32)
-        case .bigint: return toIntegral(v, bits: 64)
+        case .int, .bigint:
+            let bits = to == .int ? 32 : 64
+            if from.isDecimal, case .double(let d) = v, d.isFinite {
+                // Decimal.toInt is toLong.toInt: the integral part, wrapped to 32 bits.
+                let t = d.rounded(.towardZero)
+                if t.magnitude < 9.2e18 { return .int(bits == 32 ? wrap32(Int64(t)) : Int64(t)) }
+            }
+            return toIntegral(v, bits: bits)
         case .double: return toDouble(v)
         case .decimal(let p, let s): return toDecimal(v, p: p, s: s)
         case .string: return toStringValue(v, from: from)
@@ -101,7 +107,7 @@ enum ExprRuntime {
             }
         }
         let intDigits = p - s
-        if intDigits < 38, r.magnitude >= powersOfTen[max(0, intDigits)] { return .null }
+        if r.magnitude >= powersOfTen[min(max(0, intDigits), 38)] { return .null }
         return .double(r)
     }
 
@@ -232,9 +238,64 @@ enum ExprRuntime {
         }
     }
 
+    /// Byte equality of two strings, as Spark compares them (Swift's `==` is canonical
+    /// equivalence, under which 'e\u{301}' equals 'é').
     @inline(__always)
     static func equalStrings(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+        let n = a.utf8.count
+        guard n == b.utf8.count else { return false }
+        let same: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                var i = 0
+                while i < n, x[i] == y[i] { i += 1 }
+                return i == n
+            }
+        }
+        if let known = same ?? nil { return known }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Whether the UTF-8 bytes of `s` are `c`.
+    @inline(__always)
+    static func equalBytes(_ s: String, _ c: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = c.count
+        guard s.utf8.count == n else { return false }
+        let same: Bool? = s.utf8.withContiguousStorageIfAvailable { x in
+            var i = 0
+            while i < n, x[i] == c[i] { i += 1 }
+            return i == n
+        }
+        return same ?? s.utf8.elementsEqual(c)
+    }
+
+    /// Whether `lower(s)` (or `upper(s)`) equals the string whose UTF-8 bytes are `c`,
+    /// without building the mapped string: ASCII bytes are mapped in place, and only a string
+    /// with a non-ASCII character before the first difference is mapped in full (lower('K'),
+    /// with the Kelvin sign, is 'k').
+    @inline(__always)
+    static func caseMappedEquals(_ s: String, _ c: UnsafeBufferPointer<UInt8>, upper: Bool) -> Bool {
+        // The loops branch on lengths only, not on the bytes: profile data makes byte-wise
+        // outcomes unpredictable, and a mispredicted branch costs more than the bytes.
+        let answer: Bool?? = s.utf8.withContiguousStorageIfAvailable { b -> Bool? in
+            let n = c.count
+            var high: UInt8 = 0
+            if b.count != n {
+                for x in b { high |= x }
+                return high < 0x80 ? false : nil
+            }
+            var diff: UInt8 = 0
+            for i in 0..<n {
+                let x = b[i]
+                high |= x
+                let isCase: UInt8 = upper ? ((x &- 97) < 26 ? 1 : 0) : ((x &- 65) < 26 ? 1 : 0)
+                let m = upper ? x & ~(isCase << 5) : x | (isCase << 5)
+                diff |= m ^ c[i]
+            }
+            return high < 0x80 ? diff == 0 : nil
+        }
+        if let known = answer ?? nil { return known }
+        let mapped = upper ? SparkText.upper(s) : SparkText.lower(s)
+        return mapped.utf8.elementsEqual(c)
     }
 
     /// Spark's comparison of two non-null values after its implicit casts, chosen by the

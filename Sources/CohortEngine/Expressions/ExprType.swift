@@ -43,6 +43,13 @@ indirect enum ExprType: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The public type of an expression's result: decimals of scale 0 surface as bigint
+    /// (their values as `.int`), other decimals as double.
+    var resultValueType: ValueType {
+        if case .decimal(_, 0) = self { return .bigint }
+        return valueType
+    }
+
     var description: String {
         switch self {
         case .null: return "void"

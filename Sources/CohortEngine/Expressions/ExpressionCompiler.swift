@@ -37,11 +37,36 @@ public enum ExpressionCompiler {
             var compiler = ExprCompiler(scope: scope)
             let code = try compiler.compile(ast)
             return .success(CompiledExpression(
-                source: source, type: code.type.valueType, inputs: compiler.inputs,
-                readsClock: compiler.readsClock, root: code.eval))
+                source: source, sparkType: code.type, inputs: compiler.inputs,
+                readsClock: compiler.readsClock, readsTimestamp: compiler.readsTimestamp,
+                root: surfaced(code).eval, rootPredicate: code.pred, hasRootPredicate: code.hasPred))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The root node with its decimal result surfaced as a `Value`: a scale-0 decimal becomes
+    /// an `.int` when it fits in 64 bits (other decimals stay doubles rounded to their scale).
+    private static func surfaced(_ code: ExprCode) -> ExprCode {
+        guard case .decimal(_, 0) = code.type else { return code }
+        var out = code
+        if let v = code.constant {
+            let k = integral(v)
+            out.eval = { _, _ in k }
+            out.constant = k
+            return out
+        }
+        let e = code.eval
+        out.eval = { r, n in integral(e(r, n)) }
+        return out
+    }
+
+    @inline(__always)
+    private static func integral(_ v: Value) -> Value {
+        if case .double(let d) = v, d > -9.223372036854775808e18, d < 9.223372036854775808e18 {
+            return .int(Int64(d))
+        }
+        return v
     }
 
     private final class Box<T>: @unchecked Sendable {
@@ -74,6 +99,28 @@ struct ExprCode {
     /// The digit count of an integer literal written in the source.
     var intDigits: Int?
     var pos: ExprPos
+    /// For boolean nodes: the node as a three-valued predicate (see `Tri`).
+    /// (Kept out of an Optional, whose generic payload would make every call go through a
+    /// reabstraction thunk; `hasPred` says whether it is set.)
+    var pred: PredEval = ExprCode.noPredicate
+    var hasPred = false
+    static let noPredicate: PredEval = { _, _ in Tri.unknown }
+    /// For comparisons of an input with a constant: the comparison as data, and the constant
+    /// bytes it points into.
+    var leaf: (FastLeaf, ConstantBytes?)? = nil
+    /// A rough cost of evaluating the node, by which AND / OR order their operands (cheap
+    /// first; the order does not change the result).
+    var cost: Int {
+        if let (l, _) = leaf { return l.kind == .int || l.kind == .double ? 1 : 3 }
+        return costHint ?? 8
+    }
+    var costHint: Int? = nil
+    /// For an AND / OR of two numeric comparisons: the pair, which a parent tests inline.
+    var pair: NumericPair? = nil
+    /// For `lower(x)` / `upper(x)`: the string argument (and its input slot when it reads one
+    /// directly) and which mapping, so comparisons with a constant can avoid building the
+    /// mapped string.
+    var caseMapped: (arg: ExprEval, slot: Int?, upper: Bool)? = nil
 
     static func const(_ v: Value, _ t: ExprType, _ pos: ExprPos, intDigits: Int? = nil) -> ExprCode {
         ExprCode(type: t, eval: { _, _ in v }, constant: v, slot: nil, intDigits: intDigits, pos: pos)
@@ -82,11 +129,163 @@ struct ExprCode {
     var isConstNull: Bool { constant?.isNull ?? false }
 }
 
+/// A boolean node's compiled form: a closure giving `Tri.no`, `Tri.yes` or `Tri.unknown`.
+@usableFromInline
+typealias PredEval = @Sendable (UnsafeBufferPointer<Value>, Int64) -> UInt8
+
+/// Three-valued logic in a byte: false, true, null.
+enum Tri {
+    static let no: UInt8 = 0
+    static let yes: UInt8 = 1
+    static let unknown: UInt8 = 2
+
+    @inline(__always)
+    static func of(_ v: Value) -> UInt8 {
+        switch v {
+        case .bool(let b): return b ? yes : no
+        case .null: return unknown
+        default:
+            guard let b = ExprRuntime.truth(v) else { return unknown }
+            return b ? yes : no
+        }
+    }
+
+    @inline(__always)
+    static func bool(_ b: Bool) -> UInt8 { b ? yes : no }
+
+    /// AND / OR of two values, without branches: in the order false < null < true, AND takes
+    /// the least and OR the greatest.
+    @inline(__always)
+    static func combine(_ x: UInt8, _ y: UInt8, isAnd: Bool) -> UInt8 {
+        let p = rank(x), q = rank(y)
+        return unrank(isAnd ? min(p, q) : max(p, q))
+    }
+
+    /// The order false < null < true as 0, 1, 2 (and back: the mapping is its own inverse).
+    @inline(__always)
+    static func rank(_ t: UInt8) -> UInt8 { (0b01_10_00 as UInt8) >> (t &* 2) & 3 }
+
+    @inline(__always)
+    static func unrank(_ r: UInt8) -> UInt8 { (0b01_10_00 as UInt8) >> (r &* 2) & 3 }
+
+    @inline(__always)
+    static func value(_ t: UInt8) -> Value {
+        t == yes ? .bool(true) : (t == no ? .bool(false) : .null)
+    }
+}
+
+/// A comparison of one input with a constant, kept as plain data so that AND / OR nodes can
+/// test it inline instead of calling a closure: `x >= 3`, `x > 500.0`, `x = 'gold'`,
+/// `lower(x) = 'gold'`. `nil` from `test` means the input holds a value of an unexpected kind
+/// and the leaf's general predicate must decide.
+struct FastLeaf: @unchecked Sendable {
+    enum Kind: UInt8, Sendable { case int, double, string, lower, upper }
+    let kind: Kind
+    let op: CompareOp
+    /// Which orderings satisfy `op`: bit 0 less, bit 1 equal, bit 2 greater.
+    let mask: UInt8
+    let slot: Int
+    let int: Int64
+    let double: Double
+    /// For string kinds: the constant's bytes (owned by a `ConstantBytes` the node keeps).
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    init(kind: Kind, op: CompareOp, slot: Int, int: Int64 = 0, double: Double = 0,
+         bytes: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)) {
+        self.kind = kind
+        self.op = op
+        self.mask = FastLeaf.mask(op)
+        self.slot = slot
+        self.int = int
+        self.double = double
+        self.bytes = bytes
+    }
+
+    static func mask(_ op: CompareOp) -> UInt8 {
+        switch op {
+        case .eq, .nullSafeEq: return 0b010
+        case .ne: return 0b101
+        case .lt: return 0b001
+        case .le: return 0b011
+        case .gt: return 0b100
+        case .ge: return 0b110
+        }
+    }
+
+    @inline(__always)
+    func test(_ row: UnsafeBufferPointer<Value>) -> UInt8? {
+        guard slot < row.count else { return Tri.unknown }
+        switch kind {
+        case .int:
+            switch row[slot] {
+            case .int(let x):
+                // Branch-free: bit 0, 1 or 2 of the mask answers less, equal or greater.
+                let order = (x > int ? 2 : 0) | (x == int ? 1 : 0)
+                return (mask >> UInt8(order)) & 1
+            case .null: return Tri.unknown
+            default: return nil
+            }
+        case .double:
+            switch row[slot] {
+            case .double(let x): return (mask >> UInt8(ExprRuntime.compareDoubles(x, double) + 1)) & 1
+            case .null: return Tri.unknown
+            default: return nil
+            }
+        case .string, .lower, .upper:
+            return testString(row[slot])
+        }
+    }
+
+    /// The string kinds, kept out of line so the numeric tests stay small enough to inline.
+    @inline(never)
+    func testString(_ v: Value) -> UInt8? {
+        switch v {
+        case .string(let s):
+            let equal = kind == .string ? ExprRuntime.equalBytes(s, bytes)
+                                        : ExprRuntime.caseMappedEquals(s, bytes, upper: kind == .upper)
+            return Tri.bool(equal == (op == .eq))
+        case .null: return Tri.unknown
+        default: return nil
+        }
+    }
+}
+
+/// An AND or OR of two numeric comparisons of inputs with constants, as plain data.
+struct NumericPair: Sendable {
+    let a: FastLeaf, b: FastLeaf
+    let isAnd: Bool
+
+    init(_ a: FastLeaf, _ b: FastLeaf, isAnd: Bool) { self.a = a; self.b = b; self.isAnd = isAnd }
+
+    /// nil when an input holds a value of an unexpected kind.
+    @inline(__always)
+    func test(_ row: UnsafeBufferPointer<Value>) -> UInt8? {
+        guard let x = a.test(row), let y = b.test(row) else { return nil }
+        return Tri.combine(x, y, isAnd: isAnd)
+    }
+}
+
+/// The UTF-8 bytes of a constant, kept at a fixed address for the life of the compiled
+/// expression so evaluation reads them without bounds checks or retains.
+final class ConstantBytes: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
+
+    init(_ s: String) {
+        let bytes = Array(s.utf8)
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        p.initialize(from: bytes, count: bytes.count)
+        buffer = UnsafeBufferPointer(start: p, count: bytes.count)
+    }
+
+    deinit { UnsafeMutablePointer(mutating: buffer.baseAddress!).deallocate() }
+}
+
 struct ExprCompiler {
     let scope: ExpressionScope
     var inputs: [String] = []
     var slots: [String: Int] = [:]
     var readsClock = false
+    var readsTimestamp = false
 
     init(scope: ExpressionScope) { self.scope = scope }
 
@@ -97,7 +296,7 @@ struct ExprCompiler {
     /// A node whose value is fixed when all its children are: evaluates it once.
     func finish(_ type: ExprType, _ pos: ExprPos, _ children: [ExprCode], _ eval: @escaping ExprEval) -> ExprCode {
         if children.allSatisfy({ $0.constant != nil }) {
-            return .const(eval([], 0), type, pos)
+            return .const(eval(UnsafeBufferPointer(start: nil, count: 0), 0), type, pos)
         }
         return ExprCode(type: type, eval: eval, constant: nil, slot: nil, intDigits: nil, pos: pos)
     }
@@ -118,6 +317,11 @@ struct ExprCompiler {
         out.type = to
         out.slot = nil
         out.constant = nil
+        out.caseMapped = nil
+        out.pred = ExprCode.noPredicate
+        out.hasPred = false
+        out.leaf = nil
+        out.pair = nil
         switch (from, to) {
         case (.int, .bigint):
             out.slot = c.slot
@@ -176,12 +380,11 @@ struct ExprCompiler {
         case .isNull(let inner, let negated):
             let c = try compile(inner)
             let e = c.eval
+            let yes = negated ? Tri.no : Tri.yes, no = negated ? Tri.yes : Tri.no
             if let i = c.slot {
-                return finish(.boolean, node.pos, [c]) { r, _ in
-                    .bool((i < r.count ? r[i].isNull : true) != negated)
-                }
+                return predicate(node.pos, [c]) { r, _ in i >= r.count || r[i].isNull ? yes : no }
             }
-            return finish(.boolean, node.pos, [c]) { r, n in .bool(e(r, n).isNull != negated) }
+            return predicate(node.pos, [c]) { r, n in e(r, n).isNull ? yes : no }
         case .isBool(let inner, let value, let negated):
             let c = try booleanOperand(try compile(inner), "IS \(negated ? "NOT " : "")\(value ? "TRUE" : "FALSE")")
             let e = c.eval
@@ -229,8 +432,21 @@ struct ExprCompiler {
         return i
     }
 
+    /// The scope's spelling of `name`: Spark resolves column names case-insensitively, so an
+    /// exact match wins, then the only name that differs by case alone.
+    func resolve(_ name: String) -> (String, ValueType)? {
+        if let t = scope.type(of: name) { return (name, t) }
+        let lower = name.lowercased()
+        var found: (String, ValueType)?
+        for (k, t) in scope.names where k.lowercased() == lower {
+            if found != nil { return nil }
+            found = (k, t)
+        }
+        return found
+    }
+
     mutating func compileName(_ name: String, _ node: ExprNode) throws(ExpressionError) -> ExprCode {
-        if let t = scope.type(of: name) {
+        if let (name, t) = resolve(name) {
             let i = slot(for: name)
             return ExprCode(type: ExprType(t), eval: { r, _ in i < r.count ? r[i] : .null },
                             constant: nil, slot: i, intDigits: nil, pos: node.pos)
@@ -300,11 +516,20 @@ struct ExprCompiler {
         let pos = node.opPos
         // Dates: date ± days.
         if op == .add || op == .sub {
+            // Spark reads date + NULL as timestamp + interval, and date - NULL as a difference
+            // of dates (an interval).
+            if op == .add, (lt == .date && rt == .null) || (rt == .date && lt == .null) {
+                return .const(.null, .timestamp, node.pos)
+            }
+            if op == .sub, lt == .date, rt == .null {
+                throw fail(pos, "subtracting from a date gives an interval, which expressions do not support",
+                           hint: "use date_sub(date, days) or datediff(end, start)")
+            }
             if lt == .date, rt != .date, rt != .timestamp {
-                return try dateAdd(l, r, subtract: op == .sub, fn: spelling, at: pos)
+                return try dateAdd(l, r, subtract: op == .sub, fn: spelling, operator: true, at: pos)
             }
             if op == .add, rt == .date, lt != .date, lt != .timestamp {
-                return try dateAdd(r, l, subtract: false, fn: spelling, at: pos)
+                return try dateAdd(r, l, subtract: false, fn: spelling, operator: true, at: pos)
             }
             if lt == .date || rt == .date || lt == .timestamp || rt == .timestamp {
                 if op == .sub, (lt == .date || lt == .timestamp), (rt == .date || rt == .timestamp) {
@@ -472,7 +697,11 @@ struct ExprCompiler {
     }
 
     func compileConcat(_ codes: [ExprCode], _ node: ExprNode, name: String) throws(ExpressionError) -> ExprCode {
-        if !codes.isEmpty, codes.allSatisfy({ $0.type.isArray || $0.type == .null }), codes.contains(where: { $0.type.isArray }) {
+        if codes.contains(where: { $0.type.isArray }) {
+            // Arrays concatenate with arrays only (Spark refuses even a bare NULL here).
+            if let other = codes.first(where: { !$0.type.isArray && $0.type != .any }) {
+                throw fail(other.pos, "'\(name)' cannot mix arrays with \(other.type)")
+            }
             guard let t = ExprType.wider(codes.map(\.type)) else {
                 throw fail(node.pos, "'\(name)' needs arrays of compatible types")
             }
@@ -579,47 +808,106 @@ struct ExprCompiler {
         switch t {
         case .int, .bigint:
             if let i = l.slot, let c = r.constant, case .int(let y) = c {
-                return finish(.boolean, pos, [l, r]) { row, _ in
-                    let v = i < row.count ? row[i] : .null
-                    if case .int(let x) = v { return .bool(ExprCompiler.test(op, ExprCompiler.cmp(x, y))) }
-                    return ExprCompiler.slowCompare(op, v, c)
+                var code = predicate(pos, [l, r]) { row, _ in
+                    guard i < row.count else { return Tri.unknown }
+                    if case .int(let x) = row[i] { return Tri.bool(ExprCompiler.test(op, ExprCompiler.cmp(x, y))) }
+                    return Tri.of(ExprCompiler.slowCompare(op, row[i], c))
                 }
+                code.leaf = (FastLeaf(kind: .int, op: op, slot: i, int: y), nil)
+                return code
             }
-            return finish(.boolean, pos, [l, r]) { row, n in
+            return predicate(pos, [l, r]) { row, n in
                 let a = le(row, n), b = re(row, n)
-                if case .int(let x) = a, case .int(let y) = b { return .bool(ExprCompiler.test(op, ExprCompiler.cmp(x, y))) }
-                return ExprCompiler.slowCompare(op, a, b)
+                if case .int(let x) = a, case .int(let y) = b { return Tri.bool(ExprCompiler.test(op, ExprCompiler.cmp(x, y))) }
+                return Tri.of(ExprCompiler.slowCompare(op, a, b))
             }
         case .double, .decimal:
             if let i = l.slot, let c = r.constant, case .double(let y) = c {
-                return finish(.boolean, pos, [l, r]) { row, _ in
-                    let v = i < row.count ? row[i] : .null
-                    if case .double(let x) = v { return .bool(ExprCompiler.test(op, ExprRuntime.compareDoubles(x, y))) }
-                    return ExprCompiler.slowCompare(op, v, c)
+                var code = predicate(pos, [l, r]) { row, _ in
+                    guard i < row.count else { return Tri.unknown }
+                    if case .double(let x) = row[i] { return Tri.bool(ExprCompiler.test(op, ExprRuntime.compareDoubles(x, y))) }
+                    return Tri.of(ExprCompiler.slowCompare(op, row[i], c))
                 }
+                code.leaf = (FastLeaf(kind: .double, op: op, slot: i, double: y), nil)
+                return code
             }
-            return finish(.boolean, pos, [l, r]) { row, n in
+            return predicate(pos, [l, r]) { row, n in
                 let a = le(row, n), b = re(row, n)
-                if case .double(let x) = a, case .double(let y) = b { return .bool(ExprCompiler.test(op, ExprRuntime.compareDoubles(x, y))) }
-                return ExprCompiler.slowCompare(op, a, b)
+                if case .double(let x) = a, case .double(let y) = b { return Tri.bool(ExprCompiler.test(op, ExprRuntime.compareDoubles(x, y))) }
+                return Tri.of(ExprCompiler.slowCompare(op, a, b))
             }
         case .string:
-            if op == .eq || op == .ne {
+            if op == .eq || op == .ne, let (arg, argSlot, upper) = l.caseMapped, case .string(let c)? = r.constant {
+                // lower(x) = 'const' without building lower(x).
                 let want = op == .eq
-                return finish(.boolean, pos, [l, r]) { row, n in
-                    let a = le(row, n), b = re(row, n)
-                    if case .string(let x) = a, case .string(let y) = b { return .bool(ExprRuntime.equalStrings(x, y) == want) }
-                    return ExprCompiler.slowCompare(op, a, b)
+                let bytes = ConstantBytes(c)
+                if let i = argSlot {
+                    var code = predicate(pos, [l, r]) { row, n in
+                        guard i < row.count else { return Tri.unknown }
+                        switch row[i] {
+                        case .string(let s): return Tri.bool(ExprRuntime.caseMappedEquals(s, bytes.buffer, upper: upper) == want)
+                        case .null: return Tri.unknown
+                        default: return Tri.of(ExprCompiler.slowCompare(op, le(row, n), .string(c)))
+                        }
+                    }
+                    code.leaf = (FastLeaf(kind: upper ? .upper : .lower, op: op, slot: i, bytes: bytes.buffer), bytes)
+                    return code
+                }
+                return predicate(pos, [l, r]) { row, n in
+                    switch arg(row, n) {
+                    case .string(let s): return Tri.bool(ExprRuntime.caseMappedEquals(s, bytes.buffer, upper: upper) == want)
+                    case .null: return Tri.unknown
+                    default: return Tri.of(ExprCompiler.slowCompare(op, le(row, n), .string(c)))
+                    }
                 }
             }
-            return finish(.boolean, pos, [l, r]) { row, n in
+            if op == .eq || op == .ne, let i = l.slot, case .string(let c)? = r.constant {
+                let want = op == .eq
+                var code = predicate(pos, [l, r]) { row, _ in
+                    guard i < row.count else { return Tri.unknown }
+                    if case .string(let x) = row[i] { return Tri.bool(ExprRuntime.equalStrings(x, c) == want) }
+                    return Tri.of(ExprCompiler.slowCompare(op, row[i], .string(c)))
+                }
+                let bytes = ConstantBytes(c)
+                code.leaf = (FastLeaf(kind: .string, op: op, slot: i, bytes: bytes.buffer), bytes)
+                return code
+            }
+            if op == .eq || op == .ne {
+                let want = op == .eq
+                return predicate(pos, [l, r]) { row, n in
+                    let a = le(row, n), b = re(row, n)
+                    if case .string(let x) = a, case .string(let y) = b { return Tri.bool(ExprRuntime.equalStrings(x, y) == want) }
+                    return Tri.of(ExprCompiler.slowCompare(op, a, b))
+                }
+            }
+            return predicate(pos, [l, r]) { row, n in
                 let a = le(row, n), b = re(row, n)
-                if case .string(let x) = a, case .string(let y) = b { return .bool(ExprCompiler.test(op, ExprRuntime.compareStrings(x, y))) }
-                return ExprCompiler.slowCompare(op, a, b)
+                if case .string(let x) = a, case .string(let y) = b { return Tri.bool(ExprCompiler.test(op, ExprRuntime.compareStrings(x, y))) }
+                return Tri.of(ExprCompiler.slowCompare(op, a, b))
             }
         default:
-            return finish(.boolean, pos, [l, r]) { row, n in ExprCompiler.slowCompare(op, le(row, n), re(row, n)) }
+            return predicate(pos, [l, r]) { row, n in Tri.of(ExprCompiler.slowCompare(op, le(row, n), re(row, n))) }
         }
+    }
+
+    /// A boolean node given as a three-valued predicate; evaluated once when its children are
+    /// constants. Conditions built from predicates (AND, OR, NOT) combine them without making
+    /// a `Value` at each step.
+    func predicate(_ pos: ExprPos, _ children: [ExprCode], _ p: @escaping PredEval) -> ExprCode {
+        if children.allSatisfy({ $0.constant != nil }) {
+            return .const(Tri.value(p(UnsafeBufferPointer(start: nil, count: 0), 0)), .boolean, pos)
+        }
+        var code = ExprCode(type: .boolean, eval: { r, n in Tri.value(p(r, n)) }, constant: nil, slot: nil, intDigits: nil, pos: pos)
+        code.pred = p
+        code.hasPred = true
+        return code
+    }
+
+    /// A boolean node's three-valued predicate (made from its value when it has none).
+    func predicateOf(_ c: ExprCode) -> PredEval {
+        if c.hasPred { return c.pred }
+        let e = c.eval
+        return { r, n in Tri.of(e(r, n)) }
     }
 
     // MARK: Logic
@@ -634,16 +922,25 @@ struct ExprCompiler {
         }
     }
 
+    /// Tests an AND / OR node's inline comparisons: the deciding value as soon as one gives
+    /// it, else nil (with `unknown` set when one was null).
+    @inline(__always)
+    static func testLeaves(_ leaves: [FastLeaf], _ fallbacks: [PredEval], _ decides: UInt8,
+                           _ r: UnsafeBufferPointer<Value>, _ n: Int64, _ unknown: inout Bool) -> UInt8? {
+        for k in leaves.indices {
+            let x: UInt8
+            if let t = leaves[k].test(r) { x = t } else { x = fallbacks[k](r, n) }
+            if x == decides { return x }
+            if x == Tri.unknown { unknown = true }
+        }
+        return nil
+    }
+
     func notCode(_ c: ExprCode, _ pos: ExprPos) -> ExprCode {
-        let e = c.eval
-        return finish(.boolean, pos, [c]) { r, n in
-            switch e(r, n) {
-            case .bool(let b): return .bool(!b)
-            case .null: return .null
-            case let v:
-                if let b = ExprRuntime.truth(v) { return .bool(!b) }
-                return .null
-            }
+        let p = predicateOf(c)
+        return predicate(pos, [c]) { r, n in
+            let x = p(r, n)
+            return x == Tri.unknown ? x : Tri.yes &- x
         }
     }
 
@@ -651,6 +948,7 @@ struct ExprCompiler {
     func logical(_ items: [ExprCode], isAnd: Bool, _ pos: ExprPos) -> ExprCode {
         // The value that decides the result on its own (false for AND, true for OR).
         let decisive = !isAnd
+        let decides = decisive ? Tri.yes : Tri.no, other = decisive ? Tri.no : Tri.yes
         var rest: [ExprCode] = []
         var sawNull = false
         for c in items {
@@ -667,34 +965,71 @@ struct ExprCompiler {
         if rest.isEmpty { return .const(sawNull ? .null : .bool(!decisive), .boolean, pos) }
         let nullSeed = sawNull
         if rest.count == 1 && !nullSeed {
-            let e = rest[0].eval
-            return ExprCode(type: .boolean, eval: { r, n in
-                let v = e(r, n)
-                if case .bool = v { return v }
-                if let b = ExprRuntime.truth(v) { return .bool(b) }
-                return .null
-            }, constant: nil, slot: nil, intDigits: nil, pos: pos)
+            let p = predicateOf(rest[0])
+            return predicate(pos, rest) { r, n in p(r, n) }
+        }
+        // Cheap operands first: the result is the same whatever the order.
+        rest = rest.enumerated().sorted { ($0.element.cost, $0.offset) < ($1.element.cost, $1.offset) }.map(\.element)
+        let totalCost = rest.reduce(1) { $0 + $1.cost }
+        if rest.count == 2, !nullSeed, let (l0, _) = rest[0].leaf, let (l1, _) = rest[1].leaf,
+           l0.kind == .int || l0.kind == .double, l1.kind == .int || l1.kind == .double {
+            // Two numeric comparisons: tested inline and combined without branches.
+            let f0 = predicateOf(rest[0]), f1 = predicateOf(rest[1])
+            var code = predicate(pos, rest) { r, n in
+                NumericPair(l0, l1, isAnd: isAnd).test(r) ?? Tri.combine(f0(r, n), f1(r, n), isAnd: isAnd)
+            }
+            code.costHint = totalCost
+            code.pair = NumericPair(l0, l1, isAnd: isAnd)
+            return code
+        }
+        if rest.allSatisfy({ $0.leaf != nil }) {
+            // Comparisons of inputs with constants, tested inline without a call each.
+            let leaves = rest.map { $0.leaf!.0 }
+            let fallbacks = rest.map(predicateOf)
+            let owners = rest.compactMap { $0.leaf?.1 }
+            var code = predicate(pos, rest) { r, n in
+                withExtendedLifetime(owners) {}
+                var unknown = nullSeed
+                if let x = ExprCompiler.testLeaves(leaves, fallbacks, decides, r, n, &unknown) { return x }
+                return unknown ? Tri.unknown : other
+            }
+            code.costHint = totalCost
+            return code
         }
         if rest.count == 2 && !nullSeed {
-            let a = rest[0].eval, b = rest[1].eval
-            return ExprCode(type: .boolean, eval: { r, n in
-                let x = ExprRuntime.truth(a(r, n))
-                if x == decisive { return .bool(decisive) }
-                let y = ExprRuntime.truth(b(r, n))
-                if y == decisive { return .bool(decisive) }
-                if x == nil || y == nil { return .null }
-                return .bool(!decisive)
-            }, constant: nil, slot: nil, intDigits: nil, pos: pos)
-        }
-        let evals = rest.map(\.eval)
-        return ExprCode(type: .boolean, eval: { r, n in
-            var unknown = nullSeed
-            for e in evals {
-                guard let x = ExprRuntime.truth(e(r, n)) else { unknown = true; continue }
-                if x == decisive { return .bool(decisive) }
+            let a = predicateOf(rest[0]), b = predicateOf(rest[1])
+            if let pa = rest[0].pair {
+                // The first operand is two numeric comparisons, tested here without a call.
+                var code = predicate(pos, rest) { r, n in
+                    let x = pa.test(r) ?? a(r, n)
+                    if x == decides { return x }
+                    let y = b(r, n)
+                    if y == decides { return y }
+                    return x == other && y == other ? other : Tri.unknown
+                }
+                code.costHint = totalCost
+                return code
             }
-            return unknown ? .null : .bool(!decisive)
-        }, constant: nil, slot: nil, intDigits: nil, pos: pos)
+            var code = predicate(pos, rest) { r, n in
+                let x = a(r, n)
+                if x == decides { return x }
+                let y = b(r, n)
+                if y == decides { return y }
+                return x == other && y == other ? other : Tri.unknown
+            }
+            code.costHint = totalCost
+            return code
+        }
+        let preds = rest.map(predicateOf)
+        return predicate(pos, rest) { r, n in
+            var unknown = nullSeed
+            for p in preds {
+                let x = p(r, n)
+                if x == decides { return x }
+                if x == Tri.unknown { unknown = true }
+            }
+            return unknown ? Tri.unknown : other
+        }
     }
 
     // MARK: IN
@@ -831,6 +1166,11 @@ struct ExprCompiler {
             if let subj {
                 conds.append(try compileCompare(.eq, "=", subj, wc, at: wc.pos))
             } else {
+                // Spark's CASE wants boolean conditions; unlike AND or IF it refuses a bare NULL.
+                if wc.type == .null {
+                    throw fail(wc.pos, "WHEN needs a boolean condition, got a null literal",
+                               hint: "write CAST(NULL AS boolean) if you mean it")
+                }
                 conds.append(try booleanOperand(wc, "WHEN"))
             }
             values.append(try compile(t))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Spark's text conversions: number, date and timestamp parsing and printing as `CAST`
 /// performs them with ANSI mode off and the session time zone UTC.
 enum SparkText {
@@ -7,8 +9,8 @@ enum SparkText {
     static func trimAll(_ s: String) -> Substring.UTF8View {
         let u = s.utf8
         var start = u.startIndex, end = u.endIndex
-        while start < end, u[start] <= 0x20 { start = u.index(after: start) }
-        while end > start, u[u.index(before: end)] <= 0x20 { end = u.index(before: end) }
+        while start < end, isTrimmed(u[start]) { start = u.index(after: start) }
+        while end > start, isTrimmed(u[u.index(before: end)]) { end = u.index(before: end) }
         return Substring(s)[start..<end].utf8
     }
 
@@ -58,6 +60,29 @@ enum SparkText {
         if result == Int64.min { return nil }
         let v = -result
         return v > limit ? nil : v
+    }
+
+    /// An int written as an optional sign and digits, surrounded by whitespace at most (the
+    /// strict form Spark wants for the days of `date_add(d, '3')`).
+    static func parseStrictInt(_ s: String) -> Int32? {
+        let u = trimAll(s)
+        var i = u.startIndex
+        var negative = false
+        if i < u.endIndex, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") {
+            negative = u[i] == UInt8(ascii: "-")
+            i = u.index(after: i)
+        }
+        guard i < u.endIndex else { return nil }
+        var v: Int64 = 0
+        while i < u.endIndex {
+            let b = u[i]
+            guard b >= 48, b <= 57 else { return nil }
+            v = v * 10 + Int64(b - 48)
+            if v > Int64(Int32.max) + 1 { return nil }
+            i = u.index(after: i)
+        }
+        if negative { v = -v }
+        return Int32(exactly: v)
     }
 
     /// Java's `Double.parseDouble` after trimming, plus Spark's special literals.
@@ -147,136 +172,181 @@ enum SparkText {
         return Int32(days)
     }
 
-    /// Spark's `stringToTimestamp` in UTC: a date as above, then optionally `T` or a space,
-    /// `h[h]:m[m][:s[s]]`, a fraction of up to nine digits (truncated to microseconds) and a
-    /// zone (`Z`, `UTC`, `GMT`, `UT`, `±h[h][:mm]`, `±hhmm`, optionally after a space).
+    /// Spark's `stringToTimestamp` (`SparkDateTimeUtils.parseTimestampString`) with the
+    /// session time zone UTC: `[+-]yyyy[-m[m][-d[d]]]`, then a space or `T` and
+    /// `h[h][:m[m][:s[s][.fraction]]]` (a fraction's digits past the sixth are dropped), then a
+    /// zone after the seconds (`Z`, `±h[h][:mm]`, `UTC+1`, a region such as
+    /// `America/New_York`). A time alone (`12:34`, `T12`) is a time on 1970-01-01 here; Spark
+    /// puts it on the wall clock's current date.
     static func parseTimestamp(_ s: String) -> Int64? {
-        let u = Array(trimAll(s))
-        guard !u.isEmpty else { return nil }
+        let bytes = Array(s.utf8)
         var j = 0
-        var sign = 1
-        if u[j] == UInt8(ascii: "-") || u[j] == UInt8(ascii: "+") {
-            sign = u[j] == UInt8(ascii: "-") ? -1 : 1
-            j += 1
-        }
-        func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
-        // Date part.
-        var seg = [1, 1, 1]
-        var i = 0, value = 0, digits = 0
-        while j < u.count, u[j] != UInt8(ascii: " "), u[j] != UInt8(ascii: "T") {
-            let b = u[j]
-            if b == UInt8(ascii: "-"), i < 2 {
-                guard i == 0 ? (digits >= 4 && digits <= 7) : (digits >= 1 && digits <= 2) else { return nil }
-                seg[i] = value; value = 0; digits = 0; i += 1
-            } else if isDigit(b) {
-                value = value * 10 + Int(b - 48); digits += 1
-                if digits > 7 { return nil }
-            } else {
-                return nil
+        while j < bytes.count, isTrimmed(bytes[j]) { j += 1 }
+        var end = bytes.count
+        while end > j, isTrimmed(bytes[end - 1]) { end -= 1 }
+        guard j < end else { return nil }
+        // year, month, day, hour, minute, second, micros, (legacy zone hour, minute)
+        var seg: [Int64] = [1, 1, 1, 0, 0, 0, 0, 0, 0]
+        var i = 0
+        var value: Int64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var justTime = false
+        var yearSign: Int64? = nil
+        var zone: String?
+        func valid(_ segment: Int, _ n: Int) -> Bool {
+            switch segment {
+            case 6: return true
+            case 0: return n >= 4 && n <= 6
+            case 7: return n <= 2
+            default: return n > 0 && n <= 2
             }
+        }
+        if bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "+") {
+            yearSign = bytes[j] == UInt8(ascii: "-") ? -1 : 1
             j += 1
         }
-        guard i == 0 ? (digits >= 4 && digits <= 7) : (digits >= 1 && digits <= 2) else { return nil }
-        seg[i] = value
-        if i < 2, j < u.count { return nil }
-        let y = sign * seg[0], mo = seg[1], d = seg[2]
-        guard (1...12).contains(mo), d >= 1, d <= CivilTime.daysInMonth(year: y, month: mo) else { return nil }
-        var secondsOfDay: Int64 = 0
-        var micros: Int64 = 0
-        var offset: Int64 = 0
-        if j < u.count {
-            j += 1 // the separator
-            // Time part.
-            var t = [0, 0, 0]
-            var ti = 0
-            var tdigits = 0
-            var tv = 0
-            var sawTime = false
-            while j < u.count, isDigit(u[j]) || u[j] == UInt8(ascii: ":") {
-                if u[j] == UInt8(ascii: ":") {
-                    guard tdigits >= 1, tdigits <= 2, ti < 2 else { return nil }
-                    t[ti] = tv; ti += 1; tv = 0; tdigits = 0
+        while j < end {
+            let b = bytes[j]
+            if b >= 48 && b <= 57 {
+                if i == 6 { fractionDigits += 1 }
+                if i != 6 || digits < 6 {
+                    value = value * 10 + Int64(b - 48)
+                    if value > Int64(Int32.max) { return nil }
+                }
+                digits += 1
+            } else if j == 0 && b == UInt8(ascii: "T") {
+                justTime = true
+                i += 3
+            } else if i < 2 {
+                if b == UInt8(ascii: "-") {
+                    guard valid(i, digits) else { return nil }
+                    seg[i] = value; value = 0; digits = 0; i += 1
                 } else {
-                    tv = tv * 10 + Int(u[j] - 48); tdigits += 1
-                    guard tdigits <= 2 else { return nil }
+                    guard i == 0, b == UInt8(ascii: ":"), yearSign == nil, valid(3, digits) else { return nil }
+                    justTime = true
+                    seg[3] = value; value = 0; digits = 0; i = 4
                 }
-                sawTime = true
-                j += 1
-            }
-            if sawTime {
-                guard tdigits >= 1, ti >= 1 else { return nil }
-                t[ti] = tv
-                guard t[0] < 24, t[1] < 60, t[2] < 60 else { return nil }
-                secondsOfDay = Int64(t[0] * 3600 + t[1] * 60 + t[2])
-                if j < u.count, u[j] == UInt8(ascii: "."), ti == 2 {
-                    j += 1
-                    var n = 0
-                    while j < u.count, isDigit(u[j]) {
-                        if n < 6 { micros = micros * 10 + Int64(u[j] - 48) }
-                        n += 1; j += 1
-                    }
-                    guard n <= 9 else { return nil }
-                    for _ in min(n, 6)..<6 { micros *= 10 }
+            } else if i == 2 {
+                guard b == UInt8(ascii: " ") || b == UInt8(ascii: "T"), valid(i, digits) else { return nil }
+                seg[i] = value; value = 0; digits = 0; i += 1
+            } else if i == 3 || i == 4 {
+                guard b == UInt8(ascii: ":"), valid(i, digits) else { return nil }
+                seg[i] = value; value = 0; digits = 0; i += 1
+            } else if i == 5 || i == 6 {
+                guard valid(i, digits) else { return nil }
+                if b == UInt8(ascii: "."), i == 5 {
+                    seg[i] = value; value = 0; digits = 0; i += 1
+                } else {
+                    seg[i] = value; value = 0; digits = 0; i += 1
+                    zone = String(decoding: bytes[j..<end], as: UTF8.self)
+                    j = end - 1
                 }
+                if i == 6 && b != UInt8(ascii: ".") { i += 1 }
+            } else {
+                guard i < seg.count, b == UInt8(ascii: ":") || b == UInt8(ascii: " "), valid(i, digits) else { return nil }
+                seg[i] = value; value = 0; digits = 0; i += 1
             }
-            // Zone.
-            if j < u.count, u[j] == UInt8(ascii: " ") { j += 1 }
-            if j < u.count {
-                let rest = String(decoding: u[j...], as: UTF8.self)
-                guard let off = parseZoneOffset(rest) else { return nil }
-                offset = off
-                j = u.count
-            }
+            j += 1
         }
-        let days = CivilTime.days(year: y, month: mo, day: d)
-        let (a, o1) = days.multipliedReportingOverflow(by: 86_400)
+        guard valid(i, digits), i < seg.count else { return nil }
+        seg[i] = value
+        while fractionDigits < 6 { seg[6] *= 10; fractionDigits += 1 }
+        let year = seg[0] * (yearSign ?? 1)
+        let (y, mo, d): (Int64, Int64, Int64) = justTime ? (1970, 1, 1) : (year, seg[1], seg[2])
+        guard (1...12).contains(mo), d >= 1, d <= Int64(CivilTime.daysInMonth(year: Int(y), month: Int(mo))),
+              seg[3] < 24, seg[4] < 60, seg[5] < 60 else { return nil }
+        let days = CivilTime.days(year: Int(y), month: Int(mo), day: Int(d))
+        let local = days * 86_400 + seg[3] * 3600 + seg[4] * 60 + seg[5]
+        var offset: Int64 = 0
+        if let zone {
+            guard let o = zoneOffset(zone.trimmingCharacters(in: .whitespaces), localSeconds: local) else { return nil }
+            offset = o
+        }
+        let (b, o1) = (local - offset).multipliedReportingOverflow(by: CivilTime.microsPerSecond)
         if o1 { return nil }
-        let secs = a + secondsOfDay - offset
-        let (b, o2) = secs.multipliedReportingOverflow(by: CivilTime.microsPerSecond)
-        if o2 { return nil }
-        let (c, o3) = b.addingReportingOverflow(micros)
-        return o3 ? nil : c
+        let (c, o2) = b.addingReportingOverflow(seg[6])
+        return o2 ? nil : c
     }
 
-    /// Seconds east of UTC for `Z`, `UTC`, `GMT`, `UT` (optionally followed by an offset),
-    /// `±h`, `±hh`, `±hh:mm`, `±hhmm`, `±hh:mm:ss`.
-    static func parseZoneOffset(_ z: String) -> Int64? {
-        var s = Substring(z)
-        for prefix in ["UTC", "GMT", "UT", "Z"] where s.uppercased().hasPrefix(prefix) {
-            s = s.dropFirst(prefix.count)
-            if s.isEmpty { return 0 }
+    /// The bytes Spark trims from both ends of a string before parsing it: ASCII whitespace and
+    /// control characters.
+    @inline(__always)
+    static func isTrimmed(_ b: UInt8) -> Bool { b <= 0x20 || b == 0x7F }
+
+    /// Java's `ZoneId.SHORT_IDS`, which Spark consults before the time-zone database.
+    static let shortZoneIDs: [String: String] = [
+        "ACT": "Australia/Darwin", "AET": "Australia/Sydney", "AGT": "America/Argentina/Buenos_Aires",
+        "ART": "Africa/Cairo", "AST": "America/Anchorage", "BET": "America/Sao_Paulo", "BST": "Asia/Dhaka",
+        "CAT": "Africa/Harare", "CNT": "America/St_Johns", "CST": "America/Chicago", "CTT": "Asia/Shanghai",
+        "EAT": "Africa/Addis_Ababa", "ECT": "Europe/Paris", "IET": "America/Indiana/Indianapolis",
+        "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "MIT": "Pacific/Apia", "NET": "Asia/Yerevan",
+        "NST": "Pacific/Auckland", "PLT": "Asia/Karachi", "PNT": "America/Phoenix", "PRT": "America/Puerto_Rico",
+        "PST": "America/Los_Angeles", "SST": "Pacific/Guadalcanal", "VST": "Asia/Ho_Chi_Minh",
+        "EST": "-05:00", "MST": "-07:00", "HST": "-10:00",
+    ]
+
+    /// Seconds east of UTC that `ZoneId.of(id)` gives at the wall-clock time `localSeconds`
+    /// (Spark first pads `+h:` to `+0h:` and `+hh:m` to `+hh:0m`). A local time in a gap moves
+    /// forward by the gap; one that occurs twice takes the earlier offset, as Java does.
+    static func zoneOffset(_ rawID: String, localSeconds: Int64) -> Int64? {
+        var id = rawID
+        if let r = id.range(of: #"(\+|\-)(\d):"#, options: .regularExpression) {
+            let m = String(id[r])
+            id.replaceSubrange(r, with: String(m.prefix(1)) + "0" + m.dropFirst())
+        }
+        if let r = id.range(of: #"(\+|\-)(\d\d):(\d)$"#, options: .regularExpression) {
+            let m = String(id[r])
+            id.replaceSubrange(r, with: String(m.dropLast()) + "0" + String(m.last!))
+        }
+        id = shortZoneIDs[id] ?? id
+        if id == "Z" { return 0 }
+        if id.hasPrefix("+") || id.hasPrefix("-") { return parseOffset(id) }
+        for prefix in ["UTC", "GMT", "UT"] where id.hasPrefix(prefix) {
+            let rest = id.dropFirst(prefix.count)
+            if rest.isEmpty { return 0 }
+            if rest.hasPrefix("+") || rest.hasPrefix("-") { return parseOffset(String(rest)) }
             break
         }
-        guard let f = s.first, f == "+" || f == "-" else { return nil }
-        let sign: Int64 = f == "-" ? -1 : 1
-        let body = Array(s.dropFirst().utf8)
-        guard body.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ":") }) else { return nil }
-        let parts = body.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map { Array($0) }
-        func num(_ p: [UInt8]) -> Int64? {
-            guard !p.isEmpty, p.count <= 2 else { return nil }
-            return p.reduce(Int64(0)) { $0 * 10 + Int64($1 - 48) }
+        guard let first = id.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
+              id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 122) || "~/._+-".utf8.contains($0) }),
+              let tz = TimeZone(identifier: id) else { return nil }
+        func offset(at instant: Int64) -> Int64 {
+            Int64(tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
+        }
+        let before = offset(at: localSeconds - 86_400), after = offset(at: localSeconds + 86_400)
+        if offset(at: localSeconds - before) == before { return before }
+        if offset(at: localSeconds - after) == after { return after }
+        return before
+    }
+
+    /// `ZoneOffset.of`: `±h`, `±hh`, `±hh:mm`, `±hhmm`, `±hh:mm:ss`, `±hhmmss`, at most 18 hours.
+    static func parseOffset(_ z: String) -> Int64? {
+        let u = Array(z.utf8)
+        guard let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") else { return nil }
+        let sign: Int64 = f == UInt8(ascii: "-") ? -1 : 1
+        let body = Array(u.dropFirst())
+        func num(_ k: Int) -> Int64? {
+            guard k + 2 <= body.count, body[k] >= 48, body[k] <= 57, body[k + 1] >= 48, body[k + 1] <= 57 else { return nil }
+            return Int64(body[k] - 48) * 10 + Int64(body[k + 1] - 48)
         }
         var h: Int64 = 0, m: Int64 = 0, sec: Int64 = 0
-        if parts.count == 1 {
-            let p = parts[0]
-            if p.count <= 2 {
-                guard let v = num(p) else { return nil }
-                h = v
-            } else if p.count == 4 {
-                guard let a = num(Array(p[0..<2])), let b = num(Array(p[2..<4])) else { return nil }
-                h = a; m = b
-            } else {
-                return nil
-            }
-        } else {
-            guard parts.count <= 3, let a = num(parts[0]), let b = num(parts[1]), parts[1].count == 2 else { return nil }
+        switch body.count {
+        case 1:
+            guard body[0] >= 48, body[0] <= 57 else { return nil }
+            h = Int64(body[0] - 48)
+        case 2: guard let a = num(0) else { return nil }; h = a
+        case 4: guard let a = num(0), let b = num(2) else { return nil }; h = a; m = b
+        case 5:
+            guard body[2] == UInt8(ascii: ":"), let a = num(0), let b = num(3) else { return nil }
             h = a; m = b
-            if parts.count == 3 {
-                guard parts[2].count == 2, let c = num(parts[2]) else { return nil }
-                sec = c
-            }
+        case 6: guard let a = num(0), let b = num(2), let c = num(4) else { return nil }; h = a; m = b; sec = c
+        case 8:
+            guard body[2] == UInt8(ascii: ":"), body[5] == UInt8(ascii: ":"), let a = num(0), let b = num(3), let c = num(6) else { return nil }
+            h = a; m = b; sec = c
+        default: return nil
         }
-        guard h <= 18, m < 60, sec < 60 else { return nil }
+        guard h <= 18, m < 60, sec < 60, h * 3600 + m * 60 + sec <= 18 * 3600 else { return nil }
         return sign * (h * 3600 + m * 60 + sec)
     }
 
@@ -421,6 +491,50 @@ enum SparkText {
         }
         let isZero = digits.isEmpty
         let sign = neg && !isZero ? "-" : ""
+        // Java's BigDecimal.toString turns to scientific notation when the adjusted exponent
+        // (the power of ten of the first significant digit) is below -6: 1E-7, 0E-7, -1.2E-7.
+        if scale > 0 {
+            let unscaled = (intPart + frac).drop(while: { $0 == "0" })
+            let significant = unscaled.isEmpty ? "0" : String(unscaled)
+            let adjusted = -scale + significant.count - 1
+            if adjusted < -6 {
+                let first = significant.prefix(1), rest = significant.dropFirst()
+                return sign + first + (rest.isEmpty ? "" : "." + rest) + "E\(adjusted)"
+            }
+        }
         return sign + intPart + (scale > 0 ? "." + frac : "")
     }
+
+    // MARK: Case mapping
+
+    /// Java's `String.toLowerCase`, which Spark's `lower` uses: Unicode's full lowercase
+    /// mappings plus the final-sigma rule (Σ at the end of a word becomes ς).
+    static func lower(_ s: String) -> String {
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s.lowercased() }
+        let scalars = Array(s.unicodeScalars)
+        guard scalars.contains("\u{03A3}") else { return s.lowercased() }
+        var out = String.UnicodeScalarView()
+        for (k, c) in scalars.enumerated() {
+            if c == "\u{03A3}" {
+                out.append(isFinalSigma(scalars, at: k) ? "\u{03C2}" : "\u{03C3}")
+            } else {
+                out.append(contentsOf: c.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    /// Unicode's Final_Sigma condition: a cased letter before (skipping case-ignorable
+    /// characters) and none after.
+    private static func isFinalSigma(_ s: [Unicode.Scalar], at k: Int) -> Bool {
+        var i = k - 1
+        while i >= 0, s[i].properties.isCaseIgnorable { i -= 1 }
+        guard i >= 0, s[i].properties.isCased else { return false }
+        var j = k + 1
+        while j < s.count, s[j].properties.isCaseIgnorable { j += 1 }
+        return !(j < s.count && s[j].properties.isCased)
+    }
+
+    /// Java's `String.toUpperCase` (Unicode's full uppercase mappings, as Swift's).
+    static func upper(_ s: String) -> String { s.uppercased() }
 }

@@ -1,0 +1,125 @@
+import ArgumentParser
+import CohortEngine
+import Foundation
+
+/// `cohort bench engine`: parse, apply, latency, expiry and memory of the live engine on a
+/// generated workspace.
+struct EngineBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Measure the live engine on a generated workspace (one core).",
+        discussion: """
+        Generates a demo workspace (or uses --workspace), then reports separately: NDJSON parse \
+        throughput; apply throughput on parsed events; p50, p99 and p99.9 time from an event to \
+        its segment update; the time to expire one day across all profiles; peak memory and \
+        bytes per profile.
+        """
+    )
+
+    /// `--workspace DIR` measures that workspace instead of a generated one.
+    @OptionGroup var options: WorkspaceOptions
+
+    @Option(help: "Customers in the generated workspace.")
+    var customers = 100_000
+
+    @Option(help: "Days of events in the generated workspace.")
+    var days = 90
+
+    @Option(help: "Seed of the generated workspace.")
+    var seed: UInt64 = 7
+
+    func run() throws {
+        #if DEBUG
+        printError("warning: this is a debug build, many times slower; measure with 'swift run -c release cohort bench engine'")
+        #endif
+        let dir: String
+        if let workspace = options.workspace {
+            dir = workspace
+        } else {
+            dir = NSTemporaryDirectory() + "cohort-bench-\(customers)-\(days)-\(seed)"
+            if !FileManager.default.fileExists(atPath: dir + "/cohort.yaml") {
+                let t = Stopwatch()
+                let summary = try DemoGenerator(customers: customers, days: days, seed: seed).write(to: dir)
+                print("generated \(dir): \(grouped(summary.customers)) customers, \(grouped(summary.eventsPerStream.reduce(0) { $0 + $1.count })) events in \(t.seconds.formatted2)s")
+            } else {
+                print("using \(dir) (generated earlier)")
+            }
+        }
+        let rssStart = peakRSS()
+
+        // Parse: every stream file from bytes to events.
+        let ws = Workspace.load(directory: dir)
+        guard ws.errors.isEmpty else {
+            for e in ws.errors { printError(e.description) }
+            throw ExitCode(1)
+        }
+        var lines = 0
+        let parse = Stopwatch()
+        for (i, s) in ws.streams.enumerated() {
+            guard let file = s.file else { continue }
+            let path = file.value.hasPrefix("/") ? file.value : dir + "/" + file.value
+            let load = try StreamReader.read(path: path, stream: i)
+            lines += load.lines
+        }
+        let parseSeconds = parse.seconds
+        print("parse:   \(grouped(lines)) lines in \(parseSeconds.formatted2)s = \(rate(lines, parseSeconds)) lines/s")
+
+        // Apply: the merged feed into a fresh engine, each apply timed.
+        let events = Replay(workspace: ws).feed()
+        let engine = LiveEngine(workspace: ws)
+        let rssEngine = peakRSS()
+        var latencies = [Int64](repeating: 0, count: events.count)
+        let apply = Stopwatch()
+        for (i, e) in events.enumerated() {
+            let t0 = monotonicNanos()
+            engine.apply(e)
+            latencies[i] = monotonicNanos() - t0
+        }
+        let applySeconds = apply.seconds
+        print("apply:   \(grouped(events.count)) events in \(applySeconds.formatted2)s = \(rate(events.count, applySeconds)) events/s")
+        latencies.sort()
+        func pct(_ p: Double) -> String {
+            guard !latencies.isEmpty else { return "-" }
+            let ns = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            return ns >= 10_000 ? "\(ns / 1000) µs" : String(format: "%.2f µs", Double(ns) / 1000)
+        }
+        print("latency: event → segment update p50 \(pct(0.5)), p99 \(pct(0.99)), p99.9 \(pct(0.999))")
+
+        // Expiry: one day of clock with no events.
+        if let clock = engine.clock {
+            let expire = Stopwatch()
+            engine.advance(to: clock + CivilTime.microsPerDay)
+            print("expire:  one day across \(grouped(ws.collections.reduce(0) { $0 + $1.table.rows.count })) profiles in \(expire.seconds.formatted2)s")
+        }
+        let rssEnd = peakRSS()
+        let profiles = max(1, ws.collections.reduce(0) { $0 + $1.table.rows.count })
+        let attributes = ws.collections.reduce(0) { $0 + $1.attributes.count }
+        print("memory:  peak \(rssEnd / 1_048_576) MiB; engine state ≈ \((rssEnd - min(rssEngine, rssEnd)) / Int64(profiles)) bytes per profile after replay "
+              + "(\(attributes) attributes; includes retained window inputs), \((rssEngine - rssStart) / 1_048_576) MiB before the first event")
+    }
+
+    func rate(_ n: Int, _ s: Double) -> String { s > 0 ? grouped(Int(Double(n) / s)) : "∞" }
+}
+
+/// Wall time since creation, for benchmarks.
+struct Stopwatch {
+    let start = monotonicNanos()
+    var seconds: Double { Double(monotonicNanos() - start) / 1e9 }
+}
+
+func monotonicNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// The process's peak resident set, in bytes.
+func peakRSS() -> Int64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int64(usage.ru_maxrss) * 1024
+}
+
+extension Double {
+    var formatted2: String { String(format: "%.2f", self) }
+}
