@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CohortEngine
 
 /// `cohort eval EXPR`: evaluates one Spark SQL expression and prints the result as JSON.
@@ -11,8 +12,15 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    @Argument(help: "The expression, e.g. \"round(2.5) + 1\".")
-    var expression: String
+    /// Taken as unrecognized words so an expression may start with '-' (`cohort eval "-7 % 3"`).
+    @Argument(parsing: .allUnrecognized, help: "The expression, e.g. \"round(2.5) + 1\" (words are joined with spaces).")
+    var words: [String] = []
+
+    var expression: String { words.joined(separator: " ") }
+
+    func validate() throws {
+        if expression.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give an expression, e.g. cohort eval \"round(2.5) + 1\"") }
+    }
 
     @Option(help: ArgumentHelp("The clock for current_date() and current_timestamp() (default: the replay clock with --profile, else now).", valueName: "TS"))
     var now: String?

@@ -123,6 +123,8 @@ struct CommandLineTests {
     @Test("eval prints JSON; a bad expression exits 1 with its position")
     func eval() throws {
         #expect(try CLI.run(["eval", "1/0"]).stdout == "null\n")
+        #expect(try CLI.run(["eval", "round(2.5) + 7 div 2"]).stdout == "6\n")
+        #expect(try CLI.run(["eval", "-7 % 3"]).stdout == "-1\n")      // a leading '-' is not an option
         #expect(try CLI.run(["eval", "concat_ws('-', 'a', null, 'b')"]).stdout == "\"a-b\"\n")
         #expect(try CLI.run(["eval", "date_add(current_date(), 1)", "--now", "2026-09-30T23:00:00Z"]).stdout == "\"2026-10-01\"\n")
         let bad = try CLI.run(["eval", "1 +"])
