@@ -20,7 +20,7 @@ struct CohortCommand: ParsableCommand {
 
     func run() throws {
         _ = workspace
-        printError("cohort: the console is not built yet — try 'cohort check', 'cohort replay' or 'cohort --help'")
+        printError("cohort: the console is not built yet; try 'cohort replay' or 'cohort --help'")
     }
 }
 
