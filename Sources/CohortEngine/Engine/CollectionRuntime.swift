@@ -16,11 +16,15 @@ final class CollectionRuntime {
     var entries: [[AggregateInput]]
     /// When each (row, slot) next needs an expiry check; Int64.max when none is scheduled.
     var scheduled: [Int64]
-    /// Values skipped by numeric aggregates, per attribute (for the final state).
-    var typeWarnings: [Int]
+    /// Values the slot's aggregate skipped as non-numeric at its last recompute:
+    /// slotWarnings[row * slotCount + slot].
+    var slotWarnings: [Int]
 
-    /// slot → attribute index, for aggregates (event or table).
+    /// slot → attribute index, for aggregates (event or table), and the slot's function
+    /// and window (nil for all_time), resolved once.
     let slotAttribute: [Int]
+    let slotFunction: [AggregateFunction]
+    let slotWindow: [Int64?]
     /// attribute → slot, or -1.
     let attributeSlot: [Int]
     /// Event-aggregate slots by event type, and those counting every type.
@@ -57,9 +61,10 @@ final class CollectionRuntime {
         rowCount = model.table.rows.count
         values = Array(repeating: .null, count: rowCount * attributeCount)
         members = Array(repeating: false, count: rowCount * segmentCount)
-        typeWarnings = Array(repeating: 0, count: attributeCount)
 
         var slotAttribute: [Int] = []
+        var slotFunction: [AggregateFunction] = []
+        var slotWindow: [Int64?] = []
         var attributeSlot = [Int](repeating: -1, count: model.attributes.count)
         var byType: [String: [Int]] = [:]
         var anyType: [Int] = []
@@ -73,19 +78,26 @@ final class CollectionRuntime {
                     anyType.append(slotAttribute.count)
                 }
                 slotAttribute.append(ai)
-            case .table:
+                slotFunction.append(agg.function)
+                slotWindow.append(agg.window)
+            case .table(let agg):
                 attributeSlot[ai] = slotAttribute.count
                 slotAttribute.append(ai)
+                slotFunction.append(agg.function)
+                slotWindow.append(agg.window)
             default:
                 break
             }
         }
         self.slotAttribute = slotAttribute
+        self.slotFunction = slotFunction
+        self.slotWindow = slotWindow
         self.attributeSlot = attributeSlot
         slotsByType = byType
         slotsForAnyType = anyType
         entries = Array(repeating: [], count: rowCount * slotAttribute.count)
         scheduled = Array(repeating: Int64.max, count: rowCount * slotAttribute.count)
+        slotWarnings = Array(repeating: 0, count: rowCount * slotAttribute.count)
 
         var routes: [Int: [(String, [String: [Int]])]] = [:]
         var columnIndexes: [Int: [String: [Int]]] = [:]

@@ -20,6 +20,9 @@ public final class LiveEngine {
     public private(set) var applied = 0
 
     let runtimes: [CollectionRuntime]
+    /// Whether some collection has a condition reading current_date() / current_timestamp().
+    private let anyDateReader: Bool
+    private let anyTimestampReader: Bool
     private let streamNames: [String]
     private var timers = Heap<EngineTimer>()
     /// Table-row inputs waiting for the clock to reach their timestamp.
@@ -40,6 +43,8 @@ public final class LiveEngine {
         runtimes = workspace.collections.enumerated().map { CollectionRuntime(model: $1, index: $0) }
         streamStats = workspace.streams.map { StreamStats(name: $0.name.value) }
         streamNames = workspace.streams.map(\.name.value)
+        anyDateReader = runtimes.contains { $0.readsDate }
+        anyTimestampReader = runtimes.contains { $0.readsTimestamp }
         kept = Array(repeating: [:], count: workspace.streams.count)
         loadTables()
     }
@@ -175,7 +180,6 @@ public final class LiveEngine {
     private func moveClock(to t: Int64, including: Bool) {
         guard let current = clock else { start(at: t); return }
         guard t >= current else { return }
-        let anyDateReader = runtimes.contains { $0.readsDate }
         while true {
             let nextTimer = timers.min?.time ?? Int64.max
             let nextMidnight = anyDateReader ? (midnightsHandled + 1) * CivilTime.microsPerDay : Int64.max
@@ -189,7 +193,7 @@ public final class LiveEngine {
             }
         }
         clock = t
-        if t > current, runtimes.contains(where: { $0.readsTimestamp }) { reevaluateClockReaders(now: t, timestampOnly: true) }
+        if t > current, anyTimestampReader { reevaluateClockReaders(now: t, timestampOnly: true) }
     }
 
     /// Handles every timer due at exactly `t`.
@@ -305,23 +309,16 @@ public final class LiveEngine {
 
     /// Drops entries that left the window and recomputes the slot; true when the value changed.
     private func recompute(_ rt: CollectionRuntime, _ row: Int, _ slot: Int, now: Int64) -> Bool {
-        let ai = rt.slotAttribute[slot]
         let e = row * rt.slotCount + slot
-        let function: AggregateFunction
-        let window: Int64?
-        switch rt.model.attributes[ai].source {
-        case .events(let agg): function = agg.function; window = agg.window
-        case .table(let agg): function = agg.function; window = agg.window
-        default: return false
-        }
-        if let w = window {
+        if let w = rt.slotWindow[slot] {
             var drop = 0
             while drop < rt.entries[e].count, let ts = rt.entries[e][drop].timestamp, ts <= now - w { drop += 1 }
             if drop > 0 { rt.entries[e].removeFirst(drop) }
         }
         var warnings = 0
-        let v = Aggregate.compute(function, rt.entries[e], typeWarnings: &warnings)
-        let at = row * rt.attributeCount + ai
+        let v = Aggregate.compute(rt.slotFunction[slot], rt.entries[e], typeWarnings: &warnings)
+        rt.slotWarnings[e] = warnings
+        let at = row * rt.attributeCount + rt.slotAttribute[slot]
         if rt.values[at] == v { return false }
         rt.values[at] = v
         return true
@@ -329,15 +326,8 @@ public final class LiveEngine {
 
     /// Schedules the next expiry of a windowed slot: when its oldest entry leaves.
     private func schedule(_ rt: CollectionRuntime, _ row: Int, _ slot: Int) {
-        let ai = rt.slotAttribute[slot]
-        let window: Int64?
-        switch rt.model.attributes[ai].source {
-        case .events(let agg): window = agg.window
-        case .table(let agg): window = agg.window
-        default: return
-        }
         let e = row * rt.slotCount + slot
-        guard let w = window, let oldest = rt.entries[e].first?.timestamp else {
+        guard let w = rt.slotWindow[slot], let oldest = rt.entries[e].first?.timestamp else {
             rt.scheduled[e] = Int64.max
             return
         }
@@ -390,20 +380,11 @@ public final class LiveEngine {
         for ai in dirtyList { dirty[ai] = false }
     }
 
-    /// Type warnings of the final state, recounted over what each aggregate holds.
+    /// Values skipped as non-numeric by each attribute's aggregates, over all profiles.
     private func finalTypeWarnings(_ rt: CollectionRuntime) -> [Int] {
         var out = [Int](repeating: 0, count: rt.attributeCount)
         for row in 0..<rt.rowCount {
-            for (slot, ai) in rt.slotAttribute.enumerated() {
-                let function: AggregateFunction
-                switch rt.model.attributes[ai].source {
-                case .events(let agg): function = agg.function
-                case .table(let agg): function = agg.function
-                default: continue
-                }
-                guard function == .sum || function == .average else { continue }
-                _ = Aggregate.compute(function, rt.entries[row * rt.slotCount + slot], typeWarnings: &out[ai])
-            }
+            for (slot, ai) in rt.slotAttribute.enumerated() { out[ai] += rt.slotWarnings[row * rt.slotCount + slot] }
         }
         return out
     }
