@@ -56,7 +56,7 @@ enum ProfileLookup {
 
     static func row(key: String?, by: String?, in model: CollectionModel) throws -> Int {
         if let key {
-            if let r = model.table.text.firstIndex(where: { $0[model.keyColumn] == key }) { return r }
+            if let r = model.row(forKey: key) { return r }
             printError("cohort: no profile '\(key)' in collection '\(model.name)'")
             throw ExitCode(1)
         }

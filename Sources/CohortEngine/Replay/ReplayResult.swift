@@ -70,9 +70,7 @@ public struct CollectionState: Sendable {
     public func segmentSize(_ s: Int) -> Int { members.reduce(0) { $0 + ($1[s] ? 1 : 0) } }
 
     /// The row of the profile whose key is `key`.
-    public func row(forKey key: String) -> Int? {
-        model.table.text.firstIndex { $0[model.keyColumn] == key }
-    }
+    public func row(forKey key: String) -> Int? { model.row(forKey: key) }
 }
 
 /// What a replay produced.
