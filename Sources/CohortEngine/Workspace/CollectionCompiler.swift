@@ -151,7 +151,7 @@ struct CollectionCompiler {
         var deps: [Int: [Int]] = [:]
         for (i, a) in c.attributes.enumerated() {
             guard case .computed(let expr) = a.kind else { continue }
-            let referenced = referencedNames(expr.value).filter { names.contains($0) }
+            let referenced = referencedNames(expr.value, among: names)
             deps[i] = referenced.compactMap { n in names.firstIndex(of: n) }.filter { if case .computed = c.attributes[$0].kind { return true } else { return false } }
         }
         var order: [Int] = []
@@ -269,30 +269,13 @@ struct CollectionCompiler {
         return SourceLocation(line: l, column: indent + e.column)
     }
 
-    /// Names an expression text mentions (identifiers outside string literals), for ordering
-    /// computed attributes before they are compiled.
-    func referencedNames(_ text: String) -> Set<String> {
-        var out = Set<String>()
-        var current = ""
-        var quote: Character?
-        var previous: Character = " "
-        for ch in text {
-            if let q = quote {
-                if ch == q && previous != "\\" { quote = nil }
-                previous = ch
-                continue
-            }
-            if ch == "'" || ch == "\"" { quote = ch; if !current.isEmpty { out.insert(current) }; current = ""; previous = ch; continue }
-            if ch.isLetter || ch.isNumber || ch == "_" || ch == "`" {
-                if ch != "`" { current.append(ch) }
-            } else {
-                if !current.isEmpty { out.insert(current) }
-                current = ""
-            }
-            previous = ch
-        }
-        if !current.isEmpty { out.insert(current) }
-        return out
+    /// The attribute names an expression reads, found by the expression compiler itself with
+    /// every attribute typed `any` (so order does not matter yet); none when it does not
+    /// compile, in which case its real compilation reports the error.
+    func referencedNames(_ text: String, among names: [String]) -> [String] {
+        let scope = ExpressionScope(names: Dictionary(names.map { ($0, ValueType.any) }, uniquingKeysWith: { a, _ in a }))
+        guard case .success(let compiled) = ExpressionCompiler.compile(text, scope: scope) else { return [] }
+        return compiled.inputs
     }
 
     func isIdentifier(_ s: String) -> Bool {
