@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "cohort", targets: ["cohort"]),
         .library(name: "CohortEngine", targets: ["CohortEngine"]),
+        .library(name: "CohortTUI", targets: ["CohortTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,14 +22,25 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "CohortTUI",
+            dependencies: [
+                "CohortEngine",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .executableTarget(
             name: "cohort",
             dependencies: [
                 "CohortEngine",
+                "CohortTUI",
+                "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CohortEngineTests", dependencies: ["CohortEngine"]),
+        .testTarget(name: "CohortTUITests", dependencies: ["CohortTUI", "CohortEngine"]),
         .testTarget(name: "cohortTests", dependencies: ["cohort", "CohortEngine"]),
     ],
     swiftLanguageModes: [.v6]
