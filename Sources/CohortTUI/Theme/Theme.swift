@@ -44,3 +44,23 @@ public struct Theme: Sendable {
         return Theme(name: "builtin", styles: s, monoStyles: m)
     }()
 }
+
+extension Theme {
+    /// How a role is drawn on a terminal of `depth`: the mono style without colour; otherwise
+    /// the style with its colours reduced to what the terminal has. On 8- and 16-colour
+    /// terminals the mono emphasis is added too, because reduced colours can merge (a dark
+    /// selection background becomes black) and state must never rest on colour alone.
+    public func style(_ role: Role, depth: ColorDepth) -> Style {
+        switch depth {
+        case .none:
+            return monoStyle(role)
+        case .eight, .sixteen:
+            let s = style(role)
+            return Style(fg: reduced(s.fg, to: depth), bg: reduced(s.bg, to: depth),
+                         attributes: s.attributes.union(monoStyle(role).attributes))
+        case .c256, .direct:
+            let s = style(role)
+            return Style(fg: reduced(s.fg, to: depth), bg: reduced(s.bg, to: depth), attributes: s.attributes)
+        }
+    }
+}
