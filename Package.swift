@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CohortEngineTests", dependencies: ["CohortEngine"]),
-        .testTarget(name: "CohortTUITests", dependencies: ["CohortTUI", "CohortEngine"]),
+        .testTarget(name: "CohortTUITests", dependencies: ["CohortTUI", "CohortEngine"], exclude: ["Snapshots"]),
         .testTarget(name: "cohortTests", dependencies: ["cohort", "CohortEngine"]),
     ],
     swiftLanguageModes: [.v6]

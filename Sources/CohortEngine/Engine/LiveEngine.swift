@@ -14,6 +14,9 @@ public final class LiveEngine {
     public var recordActivations: Bool
     /// Called for every membership change as it happens.
     public var onActivation: ((Activation) -> Void)?
+    /// Called whenever one attribute of one profile changes value after the engine started,
+    /// with what caused it (the console's "what this event changed", flashes and trends).
+    public var onAttributeChange: ((AttributeChange) -> Void)?
     /// Per-stream accounting of what `apply` saw.
     public private(set) var streamStats: [StreamStats]
     /// Events applied to at least one profile.
@@ -36,6 +39,10 @@ public final class LiveEngine {
     private var midnightsHandled: Int64 = 0
     private var dirtyList: [Int] = []
     private var scratchRow: [Value] = []
+    /// What the changes being made right now are attributed to.
+    private var changeCause: ActivationCause = .tables
+    /// True while `start` evaluates every profile for the first time (no change reports).
+    private var starting = false
 
     public init(workspace: Workspace, recordActivations: Bool = false) {
         self.workspace = workspace
@@ -71,6 +78,20 @@ public final class LiveEngine {
     }
 
     // MARK: Events
+
+    /// One attribute of one profile taking a new value.
+    public struct AttributeChange: Sendable {
+        public let collection: Int
+        public let row: Int
+        public let attribute: Int
+        public let old: Value
+        public let new: Value
+        public let at: Int64
+        public let cause: ActivationCause
+    }
+
+    /// Number of profiles in a collection.
+    public func profileCount(collection: Int) -> Int { runtimes[collection].rowCount }
 
     /// What applying one event did.
     public enum Outcome: Sendable, Equatable {
@@ -128,6 +149,11 @@ public final class LiveEngine {
         streamStats[stream].quarantined += 1
     }
 
+    /// The profiles (collection, row) an event belongs to by identity matching.
+    public func profiles(of event: Event) -> [(collection: Int, row: Int)] {
+        route(event).flatMap { c, rows in rows.map { (collection: c, row: $0) } }
+    }
+
     /// The collections and rows an event belongs to.
     private func route(_ event: Event) -> [(Int, [Int])] {
         var out: [(Int, [Int])] = []
@@ -142,6 +168,7 @@ public final class LiveEngine {
     private func touch(_ c: Int, _ row: Int, with event: Event, insert: Bool, now: Int64, cause: ActivationCause) {
         let rt = runtimes[c]
         var changed: [Int] = []
+        changeCause = cause
         func visit(_ slot: Int) {
             let ai = rt.slotAttribute[slot]
             guard case .events(let agg) = rt.model.attributes[ai].source else { return }
@@ -214,6 +241,7 @@ public final class LiveEngine {
                 insertSorted(pendingRows[Int(top.payload)], into: &rt.entries[e])
             }
             let ai = rt.slotAttribute[slot]
+            changeCause = .window(attribute: rt.model.attributes[ai].name)
             if recompute(rt, row, slot, now: t) {
                 touched[c, default: [:]][row, default: []].append(ai)
                 causes[c, default: [:]][row] = causes[c]?[row] ?? ai
@@ -239,6 +267,8 @@ public final class LiveEngine {
     /// The clock's first value: table rows up to it become visible and every profile is
     /// evaluated; memberships that hold from table data enter now.
     private func start(at t: Int64) {
+        starting = true
+        defer { starting = false }
         clock = t
         midnightsHandled = CivilTime.day(ofMicros: t)
         while let top = timers.min, top.time <= t {
@@ -320,6 +350,9 @@ public final class LiveEngine {
         rt.slotWarnings[e] = warnings
         let at = row * rt.attributeCount + rt.slotAttribute[slot]
         if rt.values[at] == v { return false }
+        if let report = onAttributeChange, !starting {
+            report(AttributeChange(collection: rt.index, row: row, attribute: rt.slotAttribute[slot], old: rt.values[at], new: v, at: now, cause: changeCause))
+        }
         rt.values[at] = v
         return true
     }
@@ -356,6 +389,9 @@ public final class LiveEngine {
             let v = rt.computedExpression[k].evaluate(scratchRow, now: now)
             let ai = rt.computedAttribute[k]
             if rt.values[base + ai] != v {
+                if let report = onAttributeChange, !starting {
+                    report(AttributeChange(collection: rt.index, row: row, attribute: ai, old: rt.values[base + ai], new: v, at: now, cause: cause))
+                }
                 rt.values[base + ai] = v
                 if !dirty[ai] { dirty[ai] = true; dirtyList.append(ai) }
             }

@@ -16,7 +16,7 @@ public final class ReplayDriver {
     private var anchorVirtual: Int64
     private var anchorWall: Int64?
 
-    public static let speeds: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, .infinity]
+    public static let speeds: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, .infinity]
 
     public init(engine: LiveEngine, events: [Event], speed: Double = 10) {
         self.engine = engine

@@ -207,7 +207,8 @@ struct CollectionCompiler {
             return nil
         }
         return CollectionModel(name: c.name.value, definition: c, table: table, keyColumn: keyColumn, links: links,
-                               attributes: attributes, segments: segments, evaluationOrder: order.filter { !inCycle.contains($0) })
+                               attributes: attributes, segments: segments, evaluationOrder: order.filter { !inCycle.contains($0) },
+                               rowsByKey: table.text.enumerated().reduce(into: [:]) { m, r in if m[r.element[keyColumn]] == nil { m[r.element[keyColumn]] = r.offset } })
     }
 
     // MARK: Helpers

@@ -14,7 +14,9 @@ public struct CollectionModel: Sendable {
     public func attributeIndex(_ name: String) -> Int? { attributes.firstIndex { $0.name == name } }
     public func key(ofRow row: Int) -> String { table.text[row][keyColumn] }
     /// The row of the profile whose key is `key`.
-    public func row(forKey key: String) -> Int? { table.text.firstIndex { $0[keyColumn] == key } }
+    public func row(forKey key: String) -> Int? { rowsByKey[key] }
+    /// Row of each key (the first, should keys repeat).
+    public let rowsByKey: [String: Int]
 }
 
 /// A stream associated with a collection: linking keys as (event field, profile column).

@@ -1,0 +1,280 @@
+import CohortEngine
+
+/// The console's domain state: a workspace replaying into the live engine, plus what the
+/// screens show about it over time — the event log with what each event changed, segment
+/// sizes and trends, per-profile update times, value flashes and event rates. Screens read
+/// it; only the loop (through `tick` and the replay controls) changes it.
+public final class LiveWorkspace {
+    public let workspace: Workspace
+    public let engine: LiveEngine
+    public let driver: ReplayDriver
+    /// Recent events, oldest first, at most `logCapacity`.
+    public private(set) var log: [EventRecord] = []
+    public let logCapacity: Int
+    /// Sequence number of the next event record.
+    public private(set) var nextSequence = 0
+    /// Quarantined lines of every stream, in stream then line order.
+    public let quarantine: [QuarantineRecord]
+    public private(set) var collections: [CollectionLive]
+    /// Events applied per second of wall time, newest last (the Collections sparkline).
+    public private(set) var rateHistory: [[Double]]
+    /// Events applied in the last whole wall second.
+    public private(set) var eventsPerSecond: Double = 0
+    /// How far the engine is behind the virtual clock, in wall milliseconds.
+    public private(set) var lagMillis: Double = 0
+    /// How long a changed value keeps its ↑/↓ marker.
+    public var flashMicros: Int64 = 2_000_000
+
+    private var pendingChanges: [ChangeNote] = []
+    private var sampleStart: Int64?
+    private var appliedInSample = 0
+    private var appliedPerCollection: [Int]
+    private var lastWall: Int64 = 0
+
+    /// Loads nothing itself: give it a loaded workspace. The engine starts at the first
+    /// event's instant, so table-derived values and memberships are there from the first frame.
+    public init(workspace: Workspace, speed: Double = 10_000, logCapacity: Int = 5_000) {
+        self.workspace = workspace
+        self.logCapacity = logCapacity
+        let engine = LiveEngine(workspace: workspace)
+        self.engine = engine
+        var quarantine: [QuarantineRecord] = []
+        for (i, load) in workspace.streamLoads.enumerated() {
+            for q in load.quarantined {
+                engine.quarantined(stream: i)
+                quarantine.append(QuarantineRecord(stream: workspace.streams[i].name.value, line: q.line, reason: q.reason, excerpt: q.excerpt))
+            }
+        }
+        self.quarantine = quarantine
+        let events = Replay(workspace: workspace).feed()
+        driver = ReplayDriver(engine: engine, events: events, speed: speed)
+        if let first = events.first { engine.advance(to: first.timestamp) }
+        collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
+        rateHistory = Array(repeating: [], count: workspace.collections.count)
+        appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
+        engine.onAttributeChange = { [unowned self] change in self.attributeChanged(change) }
+        engine.onActivation = { [unowned self] a in self.activated(a) }
+        driver.onEvent = { [unowned self] e, outcome in self.eventApplied(e, outcome) }
+    }
+
+    // MARK: Driving
+
+    /// Applies what the virtual clock has reached, spending at most `budgetMicros` of wall
+    /// time so a key press is never kept waiting; samples rates once per wall second.
+    public func tick(wallNow: Int64, budgetMicros: Int64 = 8_000, clock: () -> Int64) {
+        lastWall = wallNow
+        if sampleStart == nil { sampleStart = wallNow }
+        let deadline = wallNow + budgetMicros
+        while !driver.isPaused, !driver.isFinished {
+            let n = driver.tick(wallNow: wallNow, limit: 200)
+            if n < 200 || clock() >= deadline { break }
+        }
+        if let target = Optional(driver.virtualTime(at: wallNow)), let at = engine.clock, !driver.isPaused,
+           driver.speed.isFinite, !driver.isFinished {
+            lagMillis = max(0, Double(target - at) / driver.speed / 1000)
+            if let next = driver.events.dropFirst(driver.position).first, next.timestamp > target { lagMillis = 0 }
+        } else {
+            lagMillis = 0
+        }
+        if let start = sampleStart, wallNow - start >= 1_000_000 {
+            let seconds = Double(wallNow - start) / 1_000_000
+            eventsPerSecond = Double(appliedInSample) / seconds
+            for c in rateHistory.indices {
+                rateHistory[c].append(Double(appliedPerCollection[c]) / seconds)
+                if rateHistory[c].count > 120 { rateHistory[c].removeFirst(rateHistory[c].count - 120) }
+                appliedPerCollection[c] = 0
+            }
+            for c in collections.indices { collections[c].sampleTrend() }
+            appliedInSample = 0
+            sampleStart = wallNow
+        }
+    }
+
+    /// The wall time of the last tick (for flashes and relative times).
+    public var wallNow: Int64 { lastWall }
+
+    public func togglePause(wallNow: Int64) {
+        if driver.isPaused { driver.resume(wallNow: wallNow) } else { driver.pause(wallNow: wallNow) }
+    }
+
+    /// Applies one event (pausing first, so the clock does not run on).
+    public func step(wallNow: Int64) {
+        if !driver.isPaused { driver.pause(wallNow: wallNow) }
+        driver.step()
+    }
+
+    // MARK: Reading
+
+    public var clock: Int64? { engine.clock }
+
+    /// A record by sequence number, if still in the log.
+    public func record(sequence: Int) -> EventRecord? {
+        guard let first = log.first, sequence >= first.sequence, sequence < nextSequence else { return nil }
+        return log[sequence - first.sequence]
+    }
+
+    /// Whether an attribute of a profile changed recently enough to flash, and which way.
+    public func flash(collection c: Int, row: Int, attribute: Int) -> FlashDirection? {
+        guard let f = collections[c].flashes[row * collections[c].attributeCount + attribute], lastWall - f.wall < flashMicros else { return nil }
+        return f.direction
+    }
+
+    // MARK: Engine callbacks
+
+    private func attributeChanged(_ change: LiveEngine.AttributeChange) {
+        let c = change.collection
+        collections[c].lastUpdated[change.row] = change.at
+        let dir = FlashDirection(old: change.old, new: change.new)
+        collections[c].flashes[change.row * collections[c].attributeCount + change.attribute] = FlashState(direction: dir, wall: lastWall)
+        if collections[c].flashes.count > 50_000 {
+            collections[c].flashes = collections[c].flashes.filter { lastWall - $0.value.wall < flashMicros }
+        }
+        if case .event = change.cause {
+            pendingChanges.append(.value(collection: c, row: change.row, attribute: change.attribute, old: change.old, new: change.new))
+        }
+    }
+
+    private func activated(_ a: Activation) {
+        guard let c = workspace.collections.firstIndex(where: { $0.name == a.collection }),
+              let s = collections[c].segmentIndex[a.segment] else { return }
+        collections[c].recordActivation(a, segment: s)
+        if case .event = a.cause, let row = workspace.collections[c].row(forKey: a.key) {
+            pendingChanges.append(.membership(collection: c, row: row, segment: s, entered: a.change == .enter))
+        }
+    }
+
+    private func eventApplied(_ e: Event, _ outcome: LiveEngine.Outcome) {
+        let profiles = outcome == .duplicate ? [] : engine.profiles(of: e)
+        let record = EventRecord(sequence: nextSequence, event: e, stream: workspace.streams[e.stream].name.value,
+                                 outcome: outcome, profiles: profiles, changes: pendingChanges)
+        pendingChanges.removeAll(keepingCapacity: true)
+        nextSequence += 1
+        log.append(record)
+        if log.count > logCapacity + logCapacity / 4 { log.removeFirst(log.count - logCapacity) }
+        appliedInSample += 1
+        for p in profiles {
+            appliedPerCollection[p.collection] += 1
+            collections[p.collection].noteEvent(record.sequence, row: p.row)
+        }
+    }
+}
+
+/// Which way a value moved.
+public enum FlashDirection: Sendable {
+    case up, down, changed
+
+    init(old: Value, new: Value) {
+        switch (old.numeric, new.numeric) {
+        case let (a?, b?): self = b > a ? .up : (b < a ? .down : .changed)
+        case (nil, _?): self = .up
+        case (_?, nil): self = .down
+        default: self = .changed
+        }
+    }
+
+    public var marker: String {
+        switch self {
+        case .up: return "↑"
+        case .down: return "↓"
+        case .changed: return "•"
+        }
+    }
+}
+
+struct FlashState {
+    var direction: FlashDirection
+    var wall: Int64
+}
+
+/// One thing an event changed: an attribute's value or a segment membership.
+public enum ChangeNote: Sendable {
+    case value(collection: Int, row: Int, attribute: Int, old: Value, new: Value)
+    case membership(collection: Int, row: Int, segment: Int, entered: Bool)
+}
+
+/// An event as the Streams screen lists it.
+public struct EventRecord: Sendable {
+    public let sequence: Int
+    public let event: Event
+    public let stream: String
+    public let outcome: LiveEngine.Outcome
+    public let profiles: [(collection: Int, row: Int)]
+    public let changes: [ChangeNote]
+}
+
+/// A quarantined line and why.
+public struct QuarantineRecord: Sendable {
+    public let stream: String
+    public let line: Int
+    public let reason: String
+    public let excerpt: String
+}
+
+/// Per-collection live statistics: segment sizes, trends and recent changes, per-profile
+/// update times, flashes and recent events.
+public struct CollectionLive {
+    public let model: CollectionModel
+    public let attributeCount: Int
+    public let segmentIndex: [String: Int]
+    /// Members of each segment when the console started, and now.
+    public private(set) var initialSize: [Int]
+    public private(set) var size: [Int]
+    public private(set) var enters: [Int]
+    public private(set) var exits: [Int]
+    /// Size samples once per wall second, newest last.
+    public private(set) var trend: [[Double]]
+    /// Recent membership changes per segment, newest last.
+    public private(set) var recent: [[Activation]]
+    /// Virtual time each profile last changed (Int64.min: not since the start).
+    public var lastUpdated: [Int64]
+    var flashes: [Int: FlashState] = [:]
+    /// Recent event sequence numbers per profile row, newest last.
+    public private(set) var recentEvents: [Int: [Int]] = [:]
+
+    init(engine: LiveEngine, collection c: Int) {
+        model = engine.workspace.collections[c]
+        attributeCount = model.attributes.count
+        segmentIndex = Dictionary(uniqueKeysWithValues: model.segments.enumerated().map { ($1.name, $0) })
+        let rows = engine.profileCount(collection: c)
+        var sizes = Array(repeating: 0, count: model.segments.count)
+        for r in 0..<rows {
+            for s in sizes.indices where engine.isMember(collection: c, row: r, segment: s) { sizes[s] += 1 }
+        }
+        initialSize = sizes
+        size = sizes
+        enters = Array(repeating: 0, count: sizes.count)
+        exits = enters
+        trend = sizes.map { [Double($0)] }
+        recent = Array(repeating: [], count: sizes.count)
+        lastUpdated = Array(repeating: Int64.min, count: rows)
+    }
+
+    mutating func recordActivation(_ a: Activation, segment s: Int) {
+        if a.change == .enter { size[s] += 1; enters[s] += 1 } else { size[s] -= 1; exits[s] += 1 }
+        recent[s].append(a)
+        if recent[s].count > 200 { recent[s].removeFirst(recent[s].count - 100) }
+    }
+
+    mutating func sampleTrend() {
+        for s in trend.indices {
+            trend[s].append(Double(size[s]))
+            if trend[s].count > 240 { trend[s].removeFirst(trend[s].count - 240) }
+        }
+    }
+
+    mutating func noteEvent(_ sequence: Int, row: Int) {
+        recentEvents[row, default: []].append(sequence)
+        if recentEvents[row]!.count > 20 { recentEvents[row]!.removeFirst() }
+    }
+}
+
+extension Value {
+    /// The value as a Double when it is a number.
+    var numeric: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+}

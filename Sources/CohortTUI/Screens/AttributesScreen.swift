@@ -1,0 +1,77 @@
+import CohortEngine
+
+/// Attributes: name, kind, function, source, timeframe, fill rate and a small distribution;
+/// Enter shows the definition and which segments and attributes read it.
+extension Console {
+    /// Fill rates and distributions, recomputed at most every two seconds.
+    func attributeStats() -> [AttributeStats] {
+        let c = state.collection
+        if let cache = attributeStatsCache, cache.collection == c, wallNow - cache.at < 2_000_000 || frozen != nil { return cache.stats }
+        let d = data
+        let stats = collectionModel.attributes.indices.map { AttributeStats.compute(data: d, collection: c, attribute: $0) }
+        attributeStatsCache = (c, wallNow, stats)
+        return stats
+    }
+
+    func renderAttributes(into canvas: inout Canvas, area: Rect) {
+        if case .attribute(let a) = state.detail {
+            renderAttributeDetail(a, into: &canvas, area: area)
+            return
+        }
+        let m = collectionModel
+        let rows = attributeRows()
+        let stats = attributeStats()
+        let wide = area.width >= 110
+        var columns = [
+            TableColumn(title: "NAME", width: 22, flex: 0, align: .left),
+            TableColumn(title: "KIND", width: 9, flex: 0, align: .left),
+            TableColumn(title: "FUNCTION", width: 13, flex: 0, align: .left),
+        ]
+        if wide { columns.append(TableColumn(title: "SOURCE", width: 16, flex: 1, align: .left)) }
+        columns += [
+            TableColumn(title: "WINDOW", width: 8, flex: 0, align: .left),
+            TableColumn(title: "FILL", width: 6, flex: 0, align: .right),
+            TableColumn(title: "DISTRIBUTION", width: 12, flex: 0, align: .left),
+        ]
+        var list = state.lists[.attributes] ?? TableState()
+        boxedTable(title: listTitle("Attributes", scope: m.name, count: rows.count), columns: columns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in
+            let a = m.attributes[rows[i]]
+            let st = stats[rows[i]]
+            let k = wide ? j : (j >= 3 ? j + 1 : j)
+            switch k {
+            case 0: return TableCell(text: a.name, role: .text, marker: nil)
+            case 1: return TableCell(text: AttributeText.kind(a), role: .muted, marker: nil)
+            case 2: return TableCell(text: AttributeText.function(a), role: .text, marker: nil)
+            case 3: return TableCell(text: AttributeText.source(a), role: .muted, marker: nil)
+            case 4: return TableCell(text: AttributeText.timeframe(a), role: .text, marker: nil)
+            case 5: return TableCell(text: Format.percent(st.filled, of: st.total), role: st.filled == 0 ? .statusWarn : .text, marker: nil)
+            default: return TableCell(text: Sparkline.string(values: st.buckets, width: 8), role: .chartSeries, marker: nil)
+            }
+        }
+        state.lists[.attributes] = list
+    }
+
+    func renderAttributeDetail(_ ai: Int, into canvas: inout Canvas, area: Rect) {
+        let m = collectionModel
+        let a = m.attributes[ai]
+        canvas.box(area, title: "Attribute \(a.name)", focused: true)
+        let inner = area.inset(1)
+        var y = inner.y
+        func line(_ k: String, _ v: String, _ role: Role = .text) {
+            guard y < inner.maxY else { return }
+            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 14)
+            canvas.put(v, x: inner.x + 16, y: y, role: role, maxWidth: inner.width - 17)
+            y += 1
+        }
+        for (k, v) in AttributeText.lines(a) { line(k, v) }
+        let st = attributeStats()[ai]
+        y += 1
+        line("fill rate", "\(Format.percent(st.filled, of: st.total)) (\(Format.grouped(st.filled)) of \(Format.grouped(st.total)))")
+        line("distribution", Sparkline.string(values: st.buckets, width: 8) + "  " + st.summary)
+        let readers = m.segments.filter { $0.inputs.contains(ai) }.map(\.name)
+        line("read by segments", readers.isEmpty ? "none" : readers.joined(separator: ", "), readers.isEmpty ? .muted : .text)
+        let computed = m.attributes.filter { if case .computed(_, let ins) = $0.source { return ins.contains(ai) }; return false }.map(\.name)
+        line("read by attributes", computed.isEmpty ? "none" : computed.joined(separator: ", "), computed.isEmpty ? .muted : .text)
+    }
+}

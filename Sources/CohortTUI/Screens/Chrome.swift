@@ -1,0 +1,188 @@
+import CohortEngine
+
+/// The rows around every screen: context line, hint line, breadcrumbs and the flash or
+/// prompt row; plus the overlays (help, theme picker) and the "too small" message.
+extension Console {
+    public static let minimumSize = Size(width: 60, height: 15)
+
+    /// Renders the whole frame.
+    public func render() -> Canvas {
+        var canvas = Canvas(width: state.size.width, height: state.size.height)
+        let w = state.size.width, h = state.size.height
+        guard w >= Console.minimumSize.width, h >= Console.minimumSize.height else {
+            let msg = "terminal too small: needs at least \(Console.minimumSize.width)×\(Console.minimumSize.height) (now \(w)×\(h))"
+            var y = max(0, h / 2 - 1)
+            var rest = Substring(msg)
+            while !rest.isEmpty, y < h {
+                let line = rest.prefix(max(1, w))
+                canvas.put(String(line), x: 0, y: y, role: .statusWarn)
+                rest = rest.dropFirst(line.count)
+                y += 1
+            }
+            return canvas
+        }
+        renderContext(into: &canvas)
+        renderHints(into: &canvas)
+        let main = Rect(x: 0, y: 2, width: w, height: h - 4)
+        lastListArea = nil
+        switch state.screen {
+        case .collections: renderCollections(into: &canvas, area: main)
+        case .streams: renderStreams(into: &canvas, area: main)
+        case .attributes: renderAttributes(into: &canvas, area: main)
+        case .segments: renderSegments(into: &canvas, area: main)
+        case .profiles: renderProfiles(into: &canvas, area: main)
+        }
+        renderBreadcrumbs(into: &canvas, y: h - 2)
+        renderBottom(into: &canvas, y: h - 1)
+        if let help = state.help { renderHelp(help, into: &canvas) }
+        if let picker = state.themePicker { renderThemePicker(picker, into: &canvas) }
+        return canvas
+    }
+
+    private func renderContext(into canvas: inout Canvas) {
+        let ws = workspaceName
+        var left = " \(ws) ▸ \(collectionModel.name) ▸ \(state.screen.title)"
+        if data.isFrozen { left += " · ❄ frozen" }
+        let d = live.driver
+        let status: String
+        if d.isFinished {
+            status = "■ replay finished"
+        } else if d.isPaused {
+            status = "⏸ paused"
+        } else {
+            status = "▶ replay \(Format.speed(d.speed))"
+        }
+        let rate = "\(Format.grouped(Int(live.eventsPerSecond.rounded()))) ev/s"
+        let clock = data.clock.map { Format.minute($0) } ?? "–"
+        let lag = "lag \(Int(live.lagMillis.rounded())) ms"
+        // Narrow terminals drop the least useful parts first, so the left side stays readable.
+        let candidates = ["\(status) · \(rate) · clock \(clock) · \(lag) ", "\(status) · \(rate) · \(clock) ",
+                          "\(status) · \(String(clock.dropFirst(5))) "]
+        let budget = canvas.width - DisplayWidth.of(left) - 2
+        let right = candidates.first { DisplayWidth.of($0) <= budget } ?? candidates.last!
+        let w = canvas.width
+        let rw = DisplayWidth.of(right)
+        canvas.put(left, x: 0, y: 0, role: .title, maxWidth: max(0, w - rw - 1))
+        let role: Role = d.isPaused ? .statusWarn : (d.isFinished ? .muted : .statusOk)
+        canvas.putRight(right, right: w, y: 0, role: role, maxWidth: w)
+    }
+
+    /// The hint line: the focused screen's keys, from the action table.
+    func hintEntries() -> [(keys: String, label: String)] {
+        var out: [(String, String)] = []
+        func add(_ a: Action) { if let h = a.binding.hint { out.append((a.binding.label.components(separatedBy: " ")[0], h)) } }
+        add(.command); add(.filter); add(.help)
+        out.append(("1-5", "screens"))
+        if state.detail != nil {
+            out.append(("q", "back"))
+        } else {
+            add(.open)
+        }
+        if state.screen == .profiles { add(.follow) }
+        add(.freeze)
+        add(.pauseReplay)
+        if state.screen == .streams { add(.stepReplay); out.append(("+-", "speed")); add(.autoscroll); out.append(("Tab", "counts/log")) }
+        out.append(("T", "theme"))
+        return out
+    }
+
+    private func renderHints(into canvas: inout Canvas) {
+        HintLine.render(hintEntries(), into: &canvas, area: Rect(x: 1, y: 1, width: canvas.width - 1, height: 1))
+    }
+
+    private func renderBreadcrumbs(into canvas: inout Canvas, y: Int) {
+        var crumbs = ["collections", collectionModel.name, state.screen.command]
+        if state.screen == .collections { crumbs = ["collections"] }
+        if let d = state.detail { crumbs.append(detailName(d)) }
+        canvas.put(" " + crumbs.joined(separator: " > "), x: 0, y: y, role: .muted)
+    }
+
+    func detailName(_ d: Detail) -> String {
+        let m = collectionModel
+        switch d {
+        case .collection(let c): return live.workspace.collections[c].name
+        case .stream(let s): return live.workspace.streams[s].name.value
+        case .event(let seq): return live.record(sequence: seq).map { "\($0.stream)/\($0.event.id)" } ?? "event"
+        case .attribute(let a): return m.attributes[a].name
+        case .segment(let s): return m.segments[s].name
+        case .profile(let row): return m.key(ofRow: row)
+        }
+    }
+
+    private func renderBottom(into canvas: inout Canvas, y: Int) {
+        let area = Rect(x: 0, y: y, width: canvas.width, height: 1)
+        if let prompt = state.prompt {
+            prompt.render(into: &canvas, area: area)
+            return
+        }
+        if let field = state.filterField {
+            canvas.put("/", x: 0, y: y, role: .accent)
+            field.render(into: &canvas, area: Rect(x: 1, y: y, width: canvas.width - 1, height: 1), role: .text)
+            return
+        }
+        if let f = state.flash, f.until > wallNow {
+            let level: StatusLevel
+            switch f.level {
+            case .ok: level = .ok
+            case .warn: level = .warn
+            case .error: level = .error
+            case .info: level = .info
+            }
+            StatusLine.render(f.text, level: level, into: &canvas, area: Rect(x: 1, y: y, width: canvas.width - 1, height: 1))
+        }
+    }
+
+    // MARK: Overlays
+
+    func helpSections() -> [(section: String, entries: [(keys: String, description: String)])] {
+        let order: [(ActionScope, String)] = [(.everywhere, "Everywhere"), (.lists, "Lists"), (.replay, "Replay"), (.streams, "Streams screen")]
+        var out = order.map { scope, title in
+            (section: title, entries: Action.table.filter { $0.scope == scope }.map { (keys: $0.label, description: $0.description) })
+        }
+        out.append((section: "Commands (:)", entries: [
+            (keys: ":profiles :segments …", description: "go to a screen"),
+            (keys: ":collection NAME", description: "switch collection"),
+            (keys: ":theme NAME", description: "switch theme"),
+            (keys: ":speed N | max", description: "replay speed (1 to 100,000× or max)"),
+            (keys: ":pause :resume :step", description: "control the replay"),
+            (keys: ":q", description: "quit"),
+        ]))
+        return out
+    }
+
+    private func renderHelp(_ help: HelpState, into canvas: inout Canvas) {
+        let w = min(canvas.width - 4, 90), h = canvas.height - 4
+        let area = Rect(x: (canvas.width - w) / 2, y: 2, width: w, height: h)
+        HelpOverlay.render(sections: helpSections(), filter: help.filter.text, offset: help.offset, into: &canvas, area: area)
+    }
+
+    private func renderThemePicker(_ picker: ThemePickerState, into canvas: inout Canvas) {
+        let w = 36, h = min(canvas.height - 4, picker.names.count + 4)
+        let area = Rect(x: (canvas.width - w) / 2, y: (canvas.height - h) / 2, width: w, height: h)
+        canvas.fill(area)
+        canvas.box(area, title: "Theme", focused: true)
+        ListView.render(items: picker.names, state: picker.list, into: &canvas, area: Rect(x: area.x + 1, y: area.y + 1, width: w - 2, height: h - 3))
+        canvas.put("↑↓ preview · Enter keep · Esc undo", x: area.x + 1, y: area.maxY - 2, role: .muted, maxWidth: w - 2)
+    }
+
+    /// The title of a list box: `View(scope)[count] </filter>`.
+    func listTitle(_ view: String, scope: String?, count: Int, total: Int? = nil) -> String {
+        var t = view
+        if let scope { t += "(\(scope))" }
+        t += "[\(Format.grouped(count))"
+        if let total, total != count { t += "/\(Format.grouped(total))" }
+        t += "]"
+        if !state.visibleFilter.isEmpty, state.detail == nil { t += " </\(state.visibleFilter)>" }
+        return t
+    }
+
+    /// Draws a boxed table, keeping the list's selection visible; remembers the area for clicks.
+    func boxedTable(title: String, columns: [TableColumn], rowCount: Int, list: inout TableState, focused: Bool,
+                    into canvas: inout Canvas, area: Rect, cell: (Int, Int) -> TableCell) {
+        canvas.box(area, title: title, focused: focused)
+        let inner = area.inset(1)
+        list.clamp(rowCount: rowCount, pageSize: max(1, inner.height - 1))
+        Table.render(columns: columns, rowCount: rowCount, state: list, cell: cell, focused: focused, into: &canvas, area: inner)
+        if focused { lastListArea = inner }
+    }
+}

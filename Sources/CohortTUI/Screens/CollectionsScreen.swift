@@ -1,0 +1,75 @@
+import CohortEngine
+
+/// Collections: each collection with its table, size, streams, attributes, segments and a
+/// sparkline of events per second; Enter opens one.
+extension Console {
+    func renderCollections(into canvas: inout Canvas, area: Rect) {
+        if case .collection(let c) = state.detail {
+            renderCollectionDetail(c, into: &canvas, area: area)
+            return
+        }
+        let ws = live.workspace
+        let d = data
+        let rows = collectionRows()
+        let columns = [
+            TableColumn(title: "NAME", width: 12, flex: 0, align: .left),
+            TableColumn(title: "TABLE", width: 14, flex: 1, align: .left),
+            TableColumn(title: "PROFILES", width: 9, flex: 0, align: .right),
+            TableColumn(title: "STREAMS", width: 7, flex: 0, align: .right),
+            TableColumn(title: "ATTRIBUTES", width: 10, flex: 0, align: .right),
+            TableColumn(title: "SEGMENTS", width: 8, flex: 0, align: .right),
+            TableColumn(title: "EVENTS/S", width: 12, flex: 1, align: .left),
+        ]
+        var list = state.lists[.collections] ?? TableState()
+        boxedTable(title: listTitle("Collections", scope: workspaceName, count: rows.count), columns: columns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in
+            let c = rows[i]
+            let m = ws.collections[c]
+            switch j {
+            case 0: return TableCell(text: m.name, role: c == state.collection ? .accent : .text, marker: nil)
+            case 1: return TableCell(text: m.definition.table.value, role: .text, marker: nil)
+            case 2: return TableCell(text: Format.grouped(d.profileCount(c)), role: .text, marker: nil)
+            case 3: return TableCell(text: String(m.links.count), role: .text, marker: nil)
+            case 4: return TableCell(text: String(m.attributes.count), role: .text, marker: nil)
+            case 5: return TableCell(text: String(m.segments.count), role: .text, marker: nil)
+            default:
+                let h = live.rateHistory[c]
+                let now = h.last.map { Format.grouped(Int($0.rounded())) } ?? "0"
+                return TableCell(text: Sparkline.string(values: Array(h.suffix(12)), width: 12) + " " + now, role: .chartSeries, marker: nil)
+            }
+        }
+        state.lists[.collections] = list
+    }
+
+    func renderCollectionDetail(_ c: Int, into canvas: inout Canvas, area: Rect) {
+        let ws = live.workspace
+        let m = ws.collections[c]
+        canvas.box(area, title: "Collection \(m.name)", focused: true)
+        let inner = area.inset(1)
+        var y = inner.y
+        func line(_ k: String, _ v: String, _ role: Role = .text) {
+            guard y < inner.maxY else { return }
+            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 14)
+            canvas.put(v, x: inner.x + 16, y: y, role: role, maxWidth: inner.width - 17)
+            y += 1
+        }
+        line("table", "\(m.definition.table.value) (key \(m.definition.key.value))")
+        line("profiles", Format.grouped(data.profileCount(c)))
+        for link in m.links {
+            let pairs = link.pairs.map { "\($0.eventField) = \(m.table.columns[$0.profileColumn])" }.joined(separator: ", then ")
+            line("stream", "\(ws.streams[link.stream].name.value): \(pairs)")
+        }
+        var kinds: [String: Int] = [:]
+        for a in m.attributes { kinds[AttributeText.kind(a), default: 0] += 1 }
+        line("attributes", ["known", "aggregate", "computed"].map { "\(kinds[$0] ?? 0) \($0)" }.joined(separator: " · "))
+        line("segments", "\(m.segments.count)")
+        y += 1
+        let col = data.collections[c]
+        for (s, seg) in m.segments.enumerated() where y < inner.maxY {
+            line("  " + seg.name, "\(Format.grouped(col.size[s])) members (\(Format.signed(col.size[s] - col.initialSize[s])) since start)")
+        }
+        if y < inner.maxY {
+            canvas.put("this collection is now the one the Attributes, Segments and Profiles screens show", x: inner.x + 1, y: inner.maxY - 1, role: .muted, maxWidth: inner.width - 2)
+        }
+    }
+}
