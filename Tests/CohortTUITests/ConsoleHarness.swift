@@ -27,6 +27,7 @@ struct ConsoleHarness {
         live.driver.setSpeed(.infinity, wallNow: wall.now)
         live.driver.tick(wallNow: wall.now, limit: events)
         live.driver.pause(wallNow: wall.now)
+        live.driver.setSpeed(10_000, wallNow: wall.now)
         live.tick(wallNow: wall.now, clock: { wall.now })
         console = Console(live: live, size: size, themeNames: ["default", "light", "mono"])
         terminal = ScriptedTerminal(size: size)

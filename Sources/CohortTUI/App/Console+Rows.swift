@@ -91,7 +91,7 @@ extension Console {
         for (i, a) in m.attributes.enumerated() where !a.pii && !nameish.contains(i) {
             if case .column = a.source { known.append(i) } else { live.append(i) }
         }
-        var used = 12 + (out.contains(.name) ? 20 : 0) + 18 + 9
+        var used = 12 + (out.contains(.name) ? 20 : 0) + 18 + 11
         for i in live + known {
             let w = max(10, min(16, m.attributes[i].name.count + 1)) + 1
             if used + w > width { break }

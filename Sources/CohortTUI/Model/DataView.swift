@@ -10,6 +10,7 @@ public struct DataView {
     public let logEnd: Int
     public let clock: Int64?
     private let frozenState: [CollectionState]?
+    private let frozenLog: [EventRecord]?
 
     /// A view of the workspace as it is now.
     public init(live: LiveWorkspace) {
@@ -19,6 +20,7 @@ public struct DataView {
         logEnd = live.nextSequence
         clock = live.clock
         frozenState = nil
+        frozenLog = nil
     }
 
     /// A copy that stays still: values, memberships, counts and the log's end.
@@ -29,6 +31,7 @@ public struct DataView {
         logEnd = live.nextSequence
         clock = live.clock
         frozenState = live.engine.snapshot()
+        frozenLog = live.log
     }
 
     public var isFrozen: Bool { frozenState != nil }
@@ -52,7 +55,7 @@ public struct DataView {
 
     /// Log records visible in this view, oldest first.
     public var log: ArraySlice<EventRecord> {
-        let all = live.log
+        let all = frozenLog ?? live.log
         guard let first = all.first else { return [] }
         let end = max(0, min(all.count, logEnd - first.sequence))
         return all[0..<end]

@@ -11,12 +11,15 @@ extension Console {
         let w = state.size.width, h = state.size.height
         guard w >= Console.minimumSize.width, h >= Console.minimumSize.height else {
             let msg = "terminal too small: needs at least \(Console.minimumSize.width)×\(Console.minimumSize.height) (now \(w)×\(h))"
-            var y = max(0, h / 2 - 1)
-            var rest = Substring(msg)
-            while !rest.isEmpty, y < h {
-                let line = rest.prefix(max(1, w))
-                canvas.put(String(line), x: 0, y: y, role: .statusWarn)
-                rest = rest.dropFirst(line.count)
+            // Wrapped at spaces so each line reads on its own, centred vertically.
+            var lines: [String] = [""]
+            for word in msg.split(separator: " ") {
+                let candidate = lines[lines.count - 1].isEmpty ? String(word) : lines[lines.count - 1] + " " + word
+                if DisplayWidth.of(candidate) <= max(1, w) || lines[lines.count - 1].isEmpty { lines[lines.count - 1] = candidate } else { lines.append(String(word)) }
+            }
+            var y = max(0, (h - lines.count) / 2)
+            for line in lines where y < h {
+                canvas.put(line, x: 0, y: y, role: .statusWarn)
                 y += 1
             }
             return canvas

@@ -29,7 +29,7 @@ extension Console {
                 let numeric = attr.type.isNumeric
                 return TableColumn(title: profileColumnTitle(col), width: max(9, min(16, attr.name.count)), flex: 0, align: numeric ? .right : .left)
             case .segments: return TableColumn(title: "SEGMENTS", width: 14, flex: 3, align: .left)
-            case .updated: return TableColumn(title: "UPDATED", width: 7, flex: 0, align: .right)
+            case .updated: return TableColumn(title: "UPDATED", width: 9, flex: 0, align: .right)
             }
         }
         let rows = profileRows()
