@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,15 @@ static inline void cn_install_signal_handlers(void) {
     si.sa_flags = 0;
     cn_state()->interrupted = 0;
     sigaction(SIGINT, &si, &cn_state()->previous[SIGINT]);
+    // A parent may have left signals blocked (blocked masks survive exec); Ctrl-C and
+    // resizes (SIGWINCH, which curses turns into KEY_RESIZE) must arrive.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGWINCH);
+    sigaddset(&unblock, SIGTERM);
+    sigaddset(&unblock, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 // Gives every signal back to its previous handler.

@@ -18,9 +18,24 @@ struct CohortCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
+    @Option(help: ArgumentHelp("Colour theme: a name from themes/ (default, light, high-contrast, mono, okabe-ito).", valueName: "NAME"))
+    var theme: String = "default"
+
+    @Option(help: ArgumentHelp("Replay speed: a multiple of real time (1 to 100000) or 'max'.", valueName: "N"))
+    var speed: String = "10000"
+
+    func validate() throws {
+        guard speed == "max" || (Double(speed).map { $0 >= 1 } ?? false) else {
+            throw ValidationError("--speed takes a number ≥ 1 or 'max', e.g. --speed 1000")
+        }
+    }
+
     func run() throws {
-        _ = workspace
-        printError("cohort: the console is not built yet; try 'cohort replay' or 'cohort --help'")
+        do {
+            try ConsoleRunner.run(directory: workspace.directory, themeName: theme, speed: speed == "max" ? .infinity : Double(speed)!)
+        } catch let e as ExitCodeError {
+            throw ExitCode(e.code)
+        }
     }
 }
 

@@ -1,0 +1,70 @@
+import CohortEngine
+import CohortTUI
+import Foundation
+
+/// Starts the console: the terminal first (so an unusable TERM fails at once, tty untouched),
+/// then the workspace, the theme and the loop; the terminal is restored on every way out.
+enum ConsoleRunner {
+    static func run(directory: String, themeName: String, speed: Double) throws {
+        let themesDirectory = ThemeLoader.themesDirectory()
+        var (theme, themeDiagnostics) = ThemeLoader.load(named: themeName, in: themesDirectory)
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal(theme: theme)
+        } catch let error as TerminalUnavailable {
+            printError("cohort: \(error)")
+            throw ExitCodeError(code: 1)
+        }
+        var loading = Canvas(width: terminal.size.width, height: terminal.size.height)
+        loading.put(" cohort: loading \(directory)…", x: 0, y: 0, role: .muted)
+        terminal.present(loading)
+
+        let ws = Workspace.load(directory: directory)
+        guard ws.errors.isEmpty else {
+            terminal.shutdown()
+            for d in ws.diagnostics where d.severity == .error { printError(d.description) }
+            printError("cohort: \(ws.errors.count) error\(ws.errors.count == 1 ? "" : "s") in \(directory); run 'cohort check' for details")
+            throw ExitCodeError(code: 1)
+        }
+        let live = LiveWorkspace(workspace: ws, speed: speed)
+        let names = themesDirectory.map(ThemeLoader.available(in:)) ?? []
+        let themeErrors = themeDiagnostics.filter { $0.severity == .error }
+        let usedName = themeErrors.isEmpty ? themeName : ThemeLoader.defaultName
+        let console = Console(live: live, size: terminal.size, themeName: usedName, themeNames: names.isEmpty ? [usedName] : names)
+        let loop = ConsoleLoop(terminal: terminal, console: console, clock: monotonicMicros)
+        if let first = themeErrors.first {
+            let more = themeErrors.count > 1 ? " (+\(themeErrors.count - 1) more)" : ""
+            console.wallNow = monotonicMicros()
+            console.flash("\(first.description)\(more) — using the default theme", .error, seconds: 20)
+        }
+        loop.loadTheme = { name in
+            (theme, themeDiagnostics) = ThemeLoader.load(named: name, in: themesDirectory)
+            if let first = themeDiagnostics.first(where: { $0.severity == .error }) { return (theme, "\(first.description) — using the default theme") }
+            return (theme, nil)
+        }
+        loop.copy = copyToClipboard
+        loop.run()
+        terminal.shutdown()
+    }
+
+    /// Puts text on the clipboard with OSC 52, which terminals (and tmux with
+    /// set-clipboard) forward to the system clipboard; it draws nothing on screen.
+    static func copyToClipboard(_ text: String) {
+        guard let tty = FileHandle(forWritingAtPath: "/dev/tty") else { return }
+        let payload = Data(text.utf8).base64EncodedString()
+        tty.write(Data("\u{1b}]52;c;\(payload)\u{07}".utf8))
+        try? tty.close()
+    }
+
+    /// Monotonic wall time in microseconds (never jumps with the system clock).
+    static func monotonicMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+}
+
+/// An exit status to leave with after the message has been printed.
+struct ExitCodeError: Error {
+    let code: Int32
+}

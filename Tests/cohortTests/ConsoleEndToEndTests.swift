@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+/// A tmux server on a private socket running the real binary: the console as a user meets it.
+final class TmuxSession {
+    let socket: String
+    let name = "cohort"
+
+    /// Starts `command` in a shell script inside a new session; when it ends the script
+    /// prints its exit status and the tty modes, then waits so the screen can be read.
+    init(width: Int, height: Int, command: String) throws {
+        socket = "cohort-e2e-" + UUID().uuidString.prefix(8)
+        let script = NSTemporaryDirectory() + socket + ".sh"
+        let text = """
+        cd '\(CLI.packageRoot)'
+        export SWIFT_BACKTRACE=interactive=no TERM=xterm-256color
+        \(command)
+        echo "EXIT=$?"
+        echo "STTY $(stty -a | tr -s ' ;\\n' ' ')"
+        sleep 120
+        """
+        try text.write(toFile: script, atomically: true, encoding: .utf8)
+        try tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), "bash --norc " + script])
+    }
+
+    /// The tty modes printed after the console ended (`icanon`, `-icanon`, …).
+    static func modes(_ screen: String) -> Set<String> {
+        guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix("STTY") }) else { return [] }
+        return Set(screen[line.startIndex...].split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    /// Runs tmux with posix_spawn and waitpid: Foundation's Process waits on descriptors
+    /// that the forked tmux server keeps open, so it would never return.
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+        let path = NSTemporaryDirectory() + "tmux-out-" + UUID().uuidString
+        defer { unlink(path) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["tmux", "-L", socket, "-f", "/dev/null"] + args
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        // A clean signal mask: blocked signals would be inherited by the console.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGWINCH, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, "tmux", &actions, &attr, &cargs, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+    }
+
+    func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+    func press(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+    func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+
+    func resize(width: Int, height: Int) throws {
+        try tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)])
+    }
+
+    /// Waits until the screen contains `text` (polling, no fixed sleeps); returns the screen.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen()
+            if last.contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record(Comment(rawValue: "timed out waiting for \"\(text)\"; the screen was:\n\(last)"), sourceLocation: sourceLocation)
+        return last
+    }
+}
+
+@Suite("console end to end under tmux", .serialized)
+struct ConsoleEndToEndTests {
+    static var hasTmux: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    @Test("start, switch screens, help, filter, resize, quit: the terminal is restored", .enabled(if: hasTmux))
+    func walkThrough() throws {
+        let s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)'")
+        s.waitFor("Profiles(customers)[2,400]")
+        s.waitFor("▶ replay 10,000×")
+        try s.type("2")
+        s.waitFor("Events[")
+        s.waitFor("QUARANTINED")
+        try s.type("4")
+        s.waitFor("Segments(customers)[9]")
+        try s.type("?")
+        s.waitFor("Help")
+        s.waitFor("theme picker with live preview")
+        try s.press("Escape")
+        try s.type("5/dorothy")
+        s.waitFor("</dorothy>")
+        s.waitFor("Dorothy Parker")
+        try s.press("Enter")
+        try s.resize(width: 80, height: 24)
+        s.waitFor("Profiles(customers)[")
+        try s.resize(width: 50, height: 12)
+        s.waitFor("needs at least")
+        try s.resize(width: 100, height: 30)
+        s.waitFor("Profiles(customers)[")
+        try s.type("p")
+        s.waitFor("⏸ paused")
+        try s.type("Q")
+        let end = s.waitFor("EXIT=")
+        #expect(end.contains("EXIT=0"))
+        let modes = TmuxSession.modes(s.waitFor("STTY"))
+        #expect(modes.contains("icanon") && modes.contains("echo"), "tty modes after quitting: \(modes.sorted())")
+    }
+
+    @Test(":q and Ctrl-C quit with status 0 and restore the terminal", .enabled(if: hasTmux), arguments: [":q", "C-c"])
+    func quitKeys(key: String) throws {
+        let s = try TmuxSession(width: 80, height: 24, command: "'\(CLI.binary)'")
+        s.waitFor("Profiles(customers)[2,400]")
+        if key == ":q" {
+            try s.type(":q")
+            try s.press("Enter")
+        } else {
+            try s.press(key)
+        }
+        let end = s.waitFor("EXIT=")
+        #expect(end.contains("EXIT=0"))
+        let modes = TmuxSession.modes(s.waitFor("STTY"))
+        #expect(modes.contains("icanon") && modes.contains("echo"))
+    }
+
+    @Test("TERM=dumb: a clear message, exit 1, tty untouched", .enabled(if: hasTmux))
+    func dumbTerminal() throws {
+        let s = try TmuxSession(width: 80, height: 24, command: "TERM=dumb '\(CLI.binary)'")
+        let end = s.waitFor("STTY", timeout: 10)
+        #expect(end.contains("cohort: terminal 'dumb' cannot run the console"))
+        #expect(end.contains("EXIT=1"))
+        let modes = TmuxSession.modes(end)
+        #expect(modes.contains("icanon") && modes.contains("echo"))
+    }
+
+    @Test("a broken theme is reported with file, line and column while the default takes over", .enabled(if: hasTmux))
+    func brokenTheme() throws {
+        let dir = try CLI.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: CLI.packageRoot + "/themes/default.yaml", toPath: dir + "/default.yaml")
+        try "name: broken\nroles:\n  text: { fg: notacolour }\n".write(toFile: dir + "/broken.yaml", atomically: true, encoding: .utf8)
+        let s = try TmuxSession(width: 120, height: 40, command: "COHORT_THEMES='\(dir)' '\(CLI.binary)' --theme broken")
+        let screen = s.waitFor("broken.yaml:3:")
+        #expect(screen.contains("Profiles(customers)[2,400]"))
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+    }
+}
