@@ -156,6 +156,19 @@ import Testing
         #expect(h.frame().contains(">AMP-002400"))
     }
 
+    @Test("> sorts the Segments list by the next column; numbers sort by value")
+    func sortSegments() {
+        let h = ConsoleHarness(size: size)
+        h.type("4>>")
+        let col = h.live.collections[0]
+        let rows = h.console.segmentRows()
+        let sizes = rows.map { col.size[$0] }
+        #expect(sizes == sizes.sorted())
+        #expect(h.frame().contains("MEMBERS▲") || h.frame().contains("MEMBERS ▲"))
+        h.type("I")
+        #expect(h.console.segmentRows().map { col.size[$0] } == sizes.sorted(by: >))
+    }
+
     @Test("T opens the theme picker; moving previews, Esc restores the original")
     func themePicker() {
         let h = ConsoleHarness(size: size)

@@ -1,4 +1,28 @@
 import CohortEngine
+import Foundation
+
+/// How a shown cell sorts: as a number when it reads as one (`1,240`, `+12`, `11.8%`),
+/// numbers before text, text by its characters.
+struct SortKey: Comparable {
+    let number: Double?
+    let text: String
+
+    init(text: String) {
+        self.text = text
+        let cleaned = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "%", with: "")
+            .replacingOccurrences(of: "↑", with: "").replacingOccurrences(of: "↓", with: "").trimmingCharacters(in: .whitespaces)
+        number = Double(cleaned.hasPrefix("+") ? String(cleaned.dropFirst()) : cleaned)
+    }
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+        switch (a.number, b.number) {
+        case let (x?, y?): return x < y
+        case (_?, nil): return true
+        case (nil, _?): return false
+        default: return a.text < b.text
+        }
+    }
+}
 
 /// A column of the Profiles table.
 public enum ProfileColumn: Sendable, Equatable, Hashable {
@@ -23,22 +47,48 @@ extension Console {
 
     func collectionRows() -> [Int] {
         let f = state.screen == .collections ? state.visibleFilter : ""
-        return live.workspace.collections.indices.filter { i in
+        let rows = live.workspace.collections.indices.filter { i in
             let c = live.workspace.collections[i]
             return matches(c.name + " " + c.definition.table.value, f)
         }
+        return sorted(rows, screen: .collections) { collectionCell($0, $1).text }
     }
 
     func attributeRows() -> [Int] {
         let f = state.screen == .attributes ? state.visibleFilter : ""
-        return collectionModel.attributes.indices.filter { matches(collectionModel.attributes[$0].name + " " + AttributeText.definition(collectionModel.attributes[$0]), f) }
+        let rows = collectionModel.attributes.indices.filter { matches(collectionModel.attributes[$0].name + " " + AttributeText.definition(collectionModel.attributes[$0]), f) }
+        let wide = state.size.width >= 110
+        return sorted(rows, screen: .attributes) { attributeCell($0, $1, wide: wide).text }
     }
 
     func segmentRows() -> [Int] {
         let f = state.screen == .segments ? state.visibleFilter : ""
-        return collectionModel.segments.indices.filter { i in
+        let rows = collectionModel.segments.indices.filter { i in
             let s = collectionModel.segments[i]
             return matches(s.name + " " + s.condition.source + " " + (s.description ?? ""), f)
+        }
+        return sorted(rows, screen: .segments) { segmentCell($0, $1).text }
+    }
+
+    /// Rows in the list's sort order (by the shown text; numbers by value), else as defined.
+    func sorted(_ rows: [Int], screen: Screen, text: (Int, Int) -> String) -> [Int] {
+        guard let list = state.lists[screen], let column = list.sortColumn else { return rows }
+        let keys = rows.map { SortKey(text: text($0, column)) }
+        let order = rows.indices.sorted { a, b in
+            if keys[a] != keys[b] { return list.ascending ? keys[a] < keys[b] : keys[b] < keys[a] }
+            return rows[a] < rows[b]
+        }
+        return order.map { rows[$0] }
+    }
+
+    /// Number of columns a screen's list shows (for `<` `>` to wrap around).
+    func columnCount(_ screen: Screen) -> Int {
+        switch screen {
+        case .collections: return collectionColumns.count
+        case .attributes: return attributeColumns(wide: state.size.width >= 110).count
+        case .segments: return segmentColumns(wide: state.size.width >= 110).count
+        case .profiles: return profileColumns(width: profileTableWidth).count
+        case .streams: return 0
         }
     }
 

@@ -175,9 +175,9 @@ public final class Console {
             list.ascending = state.profileAscending
         }
         let before = (list.sortColumn, list.ascending)
-        let columns = profileColumns.count
+        let columns = columnCount(state.screen)
         if columns == 0, [.sortLeft, .sortRight, .invertSort].contains(action) {
-            flash("this list keeps its definition order; sorting is on the Profiles screen", .info)
+            flash("the event log stays in arrival order", .info)
             return
         }
         _ = list.handle(key, rowCount: rowCount(state.screen), pageSize: pageSize, columnCount: columns)

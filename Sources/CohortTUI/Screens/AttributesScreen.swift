@@ -18,10 +18,15 @@ extension Console {
             renderAttributeDetail(a, into: &canvas, area: area)
             return
         }
-        let m = collectionModel
         let rows = attributeRows()
-        let stats = attributeStats()
-        let wide = area.width >= 110
+        let columns = attributeColumns(wide: area.width >= 110)
+        var list = state.lists[.attributes] ?? TableState()
+        boxedTable(title: listTitle("Attributes", scope: collectionModel.name, count: rows.count), columns: columns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in attributeCell(rows[i], j, wide: columns.count == 7) }
+        state.lists[.attributes] = list
+    }
+
+    func attributeColumns(wide: Bool) -> [TableColumn] {
         var columns = [
             TableColumn(title: "NAME", width: 22, flex: 0, align: .left),
             TableColumn(title: "KIND", width: 9, flex: 0, align: .left),
@@ -33,23 +38,23 @@ extension Console {
             TableColumn(title: "FILL", width: 6, flex: 0, align: .right),
             TableColumn(title: "DISTRIBUTION", width: 12, flex: 0, align: .left),
         ]
-        var list = state.lists[.attributes] ?? TableState()
-        boxedTable(title: listTitle("Attributes", scope: m.name, count: rows.count), columns: columns, rowCount: rows.count,
-                   list: &list, focused: true, into: &canvas, area: area) { i, j in
-            let a = m.attributes[rows[i]]
-            let st = stats[rows[i]]
-            let k = wide ? j : (j >= 3 ? j + 1 : j)
-            switch k {
-            case 0: return TableCell(text: a.name, role: .text, marker: nil)
-            case 1: return TableCell(text: AttributeText.kind(a), role: .muted, marker: nil)
-            case 2: return TableCell(text: AttributeText.function(a), role: .text, marker: nil)
-            case 3: return TableCell(text: AttributeText.source(a), role: .muted, marker: nil)
-            case 4: return TableCell(text: AttributeText.timeframe(a), role: .text, marker: nil)
-            case 5: return TableCell(text: Format.percent(st.filled, of: st.total), role: st.filled == 0 ? .statusWarn : .text, marker: nil)
-            default: return TableCell(text: Sparkline.string(values: st.buckets, width: 8), role: .chartSeries, marker: nil)
-            }
+        return columns
+    }
+
+    /// One cell of the Attributes table (also what sorting compares).
+    func attributeCell(_ ai: Int, _ j: Int, wide: Bool) -> TableCell {
+        let a = collectionModel.attributes[ai]
+        let st = attributeStats()[ai]
+        let k = wide ? j : (j >= 3 ? j + 1 : j)
+        switch k {
+        case 0: return TableCell(text: a.name, role: .text, marker: nil)
+        case 1: return TableCell(text: AttributeText.kind(a), role: .muted, marker: nil)
+        case 2: return TableCell(text: AttributeText.function(a), role: .text, marker: nil)
+        case 3: return TableCell(text: AttributeText.source(a), role: .muted, marker: nil)
+        case 4: return TableCell(text: AttributeText.timeframe(a), role: .text, marker: nil)
+        case 5: return TableCell(text: Format.percent(st.filled, of: st.total), role: st.filled == 0 ? .statusWarn : .text, marker: nil)
+        default: return TableCell(text: Sparkline.string(values: st.buckets, width: 8), role: .chartSeries, marker: nil)
         }
-        state.lists[.attributes] = list
     }
 
     func renderAttributeDetail(_ ai: Int, into canvas: inout Canvas, area: Rect) {

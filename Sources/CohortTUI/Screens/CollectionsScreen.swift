@@ -8,37 +8,40 @@ extension Console {
             renderCollectionDetail(c, into: &canvas, area: area)
             return
         }
-        let ws = live.workspace
-        let d = data
         let rows = collectionRows()
-        let columns = [
+        var list = state.lists[.collections] ?? TableState()
+        boxedTable(title: listTitle("Collections", scope: workspaceName, count: rows.count), columns: collectionColumns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in collectionCell(rows[i], j) }
+        state.lists[.collections] = list
+    }
+
+    var collectionColumns: [TableColumn] {
+        [
             TableColumn(title: "NAME", width: 12, flex: 0, align: .left),
             TableColumn(title: "TABLE", width: 14, flex: 1, align: .left),
-            TableColumn(title: "PROFILES", width: 9, flex: 0, align: .right),
-            TableColumn(title: "STREAMS", width: 7, flex: 0, align: .right),
-            TableColumn(title: "ATTRIBUTES", width: 10, flex: 0, align: .right),
-            TableColumn(title: "SEGMENTS", width: 8, flex: 0, align: .right),
+            TableColumn(title: "PROFILES", width: 10, flex: 0, align: .right),
+            TableColumn(title: "STREAMS", width: 9, flex: 0, align: .right),
+            TableColumn(title: "ATTRIBUTES", width: 12, flex: 0, align: .right),
+            TableColumn(title: "SEGMENTS", width: 10, flex: 0, align: .right),
             TableColumn(title: "EVENTS/S", width: 12, flex: 1, align: .left),
         ]
-        var list = state.lists[.collections] ?? TableState()
-        boxedTable(title: listTitle("Collections", scope: workspaceName, count: rows.count), columns: columns, rowCount: rows.count,
-                   list: &list, focused: true, into: &canvas, area: area) { i, j in
-            let c = rows[i]
-            let m = ws.collections[c]
-            switch j {
-            case 0: return TableCell(text: m.name, role: c == state.collection ? .accent : .text, marker: nil)
-            case 1: return TableCell(text: m.definition.table.value, role: .text, marker: nil)
-            case 2: return TableCell(text: Format.grouped(d.profileCount(c)), role: .text, marker: nil)
-            case 3: return TableCell(text: String(m.links.count), role: .text, marker: nil)
-            case 4: return TableCell(text: String(m.attributes.count), role: .text, marker: nil)
-            case 5: return TableCell(text: String(m.segments.count), role: .text, marker: nil)
-            default:
-                let h = live.rateHistory[c]
-                let now = h.last.map { Format.grouped(Int($0.rounded())) } ?? "0"
-                return TableCell(text: Sparkline.string(values: Array(h.suffix(12)), width: 12) + " " + now, role: .chartSeries, marker: nil)
-            }
+    }
+
+    /// One cell of the Collections table (also what sorting compares).
+    func collectionCell(_ c: Int, _ j: Int) -> TableCell {
+        let m = live.workspace.collections[c]
+        switch j {
+        case 0: return TableCell(text: m.name, role: c == state.collection ? .accent : .text, marker: nil)
+        case 1: return TableCell(text: m.definition.table.value, role: .text, marker: nil)
+        case 2: return TableCell(text: Format.grouped(data.profileCount(c)), role: .text, marker: nil)
+        case 3: return TableCell(text: String(m.links.count), role: .text, marker: nil)
+        case 4: return TableCell(text: String(m.attributes.count), role: .text, marker: nil)
+        case 5: return TableCell(text: String(m.segments.count), role: .text, marker: nil)
+        default:
+            let h = live.rateHistory[c]
+            let now = h.last.map { Format.grouped(Int($0.rounded())) } ?? "0"
+            return TableCell(text: Sparkline.string(values: Array(h.suffix(12)), width: 12) + " " + now, role: .chartSeries, marker: nil)
         }
-        state.lists[.collections] = list
     }
 
     func renderCollectionDetail(_ c: Int, into canvas: inout Canvas, area: Rect) {

@@ -8,37 +8,43 @@ extension Console {
             renderSegmentDetail(s, into: &canvas, area: area)
             return
         }
-        let m = collectionModel
-        let col = data.collections[state.collection]
-        let total = data.profileCount(state.collection)
         let rows = segmentRows()
-        let wide = area.width >= 110
+        let columns = segmentColumns(wide: area.width >= 110)
+        var list = state.lists[.segments] ?? TableState()
+        boxedTable(title: listTitle("Segments", scope: collectionModel.name, count: rows.count), columns: columns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in segmentCell(rows[i], j) }
+        state.lists[.segments] = list
+    }
+
+    func segmentColumns(wide: Bool) -> [TableColumn] {
         var columns = [
             TableColumn(title: "NAME", width: 18, flex: 0, align: .left),
-            TableColumn(title: "MEMBERS", width: 8, flex: 0, align: .right),
-            TableColumn(title: "SHARE", width: 6, flex: 0, align: .right),
-            TableColumn(title: "CHANGE", width: 7, flex: 0, align: .right),
+            TableColumn(title: "MEMBERS", width: 9, flex: 0, align: .right),
+            TableColumn(title: "SHARE", width: 7, flex: 0, align: .right),
+            TableColumn(title: "CHANGE", width: 8, flex: 0, align: .right),
             TableColumn(title: "TREND", width: 16, flex: 0, align: .left),
             TableColumn(title: "IN/OUT", width: 11, flex: 0, align: .right),
         ]
         if wide { columns.append(TableColumn(title: "CONDITION", width: 20, flex: 1, align: .left)) }
-        var list = state.lists[.segments] ?? TableState()
-        boxedTable(title: listTitle("Segments", scope: m.name, count: rows.count), columns: columns, rowCount: rows.count,
-                   list: &list, focused: true, into: &canvas, area: area) { i, j in
-            let s = rows[i]
-            switch j {
-            case 0: return TableCell(text: m.segments[s].name, role: .text, marker: nil)
-            case 1: return TableCell(text: Format.grouped(col.size[s]), role: .text, marker: nil)
-            case 2: return TableCell(text: Format.percent(col.size[s], of: total), role: .muted, marker: nil)
-            case 3:
-                let delta = col.size[s] - col.initialSize[s]
-                return TableCell(text: Format.signed(delta), role: delta > 0 ? .deltaUp : (delta < 0 ? .deltaDown : .muted), marker: delta > 0 ? "↑" : (delta < 0 ? "↓" : nil))
-            case 4: return TableCell(text: Sparkline.string(values: Array(col.trend[s].suffix(16)), width: 16), role: .chartSeries, marker: nil)
-            case 5: return TableCell(text: "+\(Format.grouped(col.enters[s]))/-\(Format.grouped(col.exits[s]))", role: .muted, marker: nil)
-            default: return TableCell(text: m.segments[s].condition.source, role: .muted, marker: nil)
-            }
+        return columns
+    }
+
+    /// One cell of the Segments table (also what sorting compares).
+    func segmentCell(_ s: Int, _ j: Int) -> TableCell {
+        let m = collectionModel
+        let col = data.collections[state.collection]
+        let total = data.profileCount(state.collection)
+        switch j {
+        case 0: return TableCell(text: m.segments[s].name, role: .text, marker: nil)
+        case 1: return TableCell(text: Format.grouped(col.size[s]), role: .text, marker: nil)
+        case 2: return TableCell(text: Format.percent(col.size[s], of: total), role: .muted, marker: nil)
+        case 3:
+            let delta = col.size[s] - col.initialSize[s]
+            return TableCell(text: Format.signed(delta), role: delta > 0 ? .deltaUp : (delta < 0 ? .deltaDown : .muted), marker: delta > 0 ? "↑" : (delta < 0 ? "↓" : nil))
+        case 4: return TableCell(text: Sparkline.string(values: Array(col.trend[s].suffix(16)), width: 16), role: .chartSeries, marker: nil)
+        case 5: return TableCell(text: "+\(Format.grouped(col.enters[s]))/-\(Format.grouped(col.exits[s]))", role: .muted, marker: nil)
+        default: return TableCell(text: m.segments[s].condition.source, role: .muted, marker: nil)
         }
-        state.lists[.segments] = list
     }
 
     func renderSegmentDetail(_ s: Int, into canvas: inout Canvas, area: Rect) {
