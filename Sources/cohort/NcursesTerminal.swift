@@ -7,7 +7,13 @@ import Foundation
 struct TerminalUnavailable: Error, CustomStringConvertible {
     /// `TERM` as given (empty when unset).
     let name: String
-    var description: String { "terminal '\(name)' cannot run the console" }
+    /// Set when the terminal type is not the problem (input or output is not a terminal).
+    var notATerminal = false
+    var description: String {
+        if notATerminal { return "the console needs a terminal: standard input and output must be a tty (try 'cohort replay' for headless use)" }
+        if name.isEmpty { return "TERM is not set; the console needs a terminal that can address the cursor (e.g. TERM=xterm-256color)" }
+        return "terminal '\(name)' cannot run the console"
+    }
 }
 
 /// The real terminal: ncurses (wide-character build) behind the `Terminal` protocol.
@@ -39,9 +45,10 @@ final class NcursesTerminal: Terminal {
             // need a UTF-8 one, and C.UTF-8 is always there on glibc.
             setlocale(LC_CTYPE, "C.UTF-8")
         }
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1, !given.isEmpty, given != "dumb" else {
-            throw TerminalUnavailable(name: given)
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw TerminalUnavailable(name: given, notATerminal: true)
         }
+        guard !given.isEmpty, given != "dumb" else { throw TerminalUnavailable(name: given) }
         var chosen: String?
         for candidate in [given, "xterm-256color", "xterm", "vt100"] {
             let usable = cn_term_usable(candidate)

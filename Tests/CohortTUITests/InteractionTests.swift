@@ -208,3 +208,23 @@ import Testing
         #expect(h.frame().contains("Profiles(customers)[2,400]"))
     }
 }
+
+/// The profile text filter against a plain substring search over the same profiles.
+@Suite struct ProfileFilterTests {
+    @Test(arguments: ["dorothy", "AMP-0004", "@inbox", ".net", "son", "q", "zzzz", "e", "AMP-002400", "parker"])
+    func filterEqualsPlainSearch(text: String) {
+        let live = LiveWorkspace(workspace: ConsoleHarness.demo)
+        let model = live.workspace.collections[0]
+        let data = DataView(live: live)
+        let q = ProfileQuery(model: model, collection: 0)
+        let got = q.filter(text, data: data)
+        let fields = [model.attributeIndex("full_name")!, model.attributeIndex("email")!]
+        var want: [Int32] = []
+        for row in 0..<model.table.rows.count {
+            let hay = ([model.key(ofRow: row)] + fields.map { Format.cell(data.value(0, row, $0)) }).map { $0.lowercased() }
+            if hay.contains(where: { $0.contains(text.lowercased()) }) { want.append(Int32(row)) }
+        }
+        let same = got == want
+        #expect(same, "\(text): \(got.count) rows found, \(want.count) expected")
+    }
+}

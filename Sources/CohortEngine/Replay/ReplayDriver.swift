@@ -30,24 +30,27 @@ public final class ReplayDriver {
     /// The virtual clock at wall time `wallNow`: where the replay has got to.
     public func virtualTime(at wallNow: Int64) -> Int64 {
         guard let anchorWall, !isPaused else { return anchorVirtual }
-        if speed.isInfinite { return events.last.map { max($0.timestamp, anchorVirtual) } ?? anchorVirtual }
+        // As fast as possible: the clock is wherever the replay has got to.
+        if speed.isInfinite { return position > 0 ? max(events[position - 1].timestamp, anchorVirtual) : anchorVirtual }
         let elapsed = Double(wallNow - anchorWall) * speed
         return anchorVirtual + Int64(min(elapsed, Double(Int64.max / 4)))
     }
 
     /// Applies every event whose timestamp the virtual clock has reached (at most `limit`,
-    /// so one frame never stalls); returns how many were applied.
+    /// so one frame never stalls); returns how many were applied. When the limit is hit the
+    /// clock is re-anchored to the last applied event unless `keepClock` (a caller working in
+    /// small chunks, which shows the lag instead).
     @discardableResult
-    public func tick(wallNow: Int64, limit: Int = 50_000) -> Int {
+    public func tick(wallNow: Int64, limit: Int = 50_000, keepClock: Bool = false) -> Int {
         if anchorWall == nil { anchorWall = wallNow }
         guard !isPaused else { return 0 }
-        let target = virtualTime(at: wallNow)
+        let target = speed.isInfinite ? Int64.max : virtualTime(at: wallNow)
         var n = 0
         while position < events.count, events[position].timestamp <= target, n < limit {
             applyNext()
             n += 1
         }
-        if n == limit, !speed.isInfinite {
+        if n == limit, !speed.isInfinite, !keepClock {
             // Behind: re-anchor so the virtual clock does not run away from what was applied.
             anchorVirtual = events[position - 1].timestamp
             anchorWall = wallNow

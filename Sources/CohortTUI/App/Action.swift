@@ -6,7 +6,7 @@ public enum Action: String, CaseIterable, Sendable {
     case up, down, top, bottom, pageUp, pageDown, sortLeft, sortRight, invertSort
     case open, follow, freeze, copy
     case pauseReplay, stepReplay, faster, slower
-    case autoscroll, nextMatch, previousMatch
+    case autoscroll, nextMatch, previousMatch, switchFocus
 }
 
 /// Where an action applies.
@@ -62,6 +62,7 @@ extension Action {
             b(.faster, [.char("+"), .char("=")], "+", "replay faster", .replay),
             b(.slower, [.char("-")], "-", "replay slower", .replay),
             b(.autoscroll, [.char("s")], "s", "autoscroll the event log on or off", .streams, hint: "autoscroll"),
+            b(.switchFocus, [.tab], "Tab", "switch between the stream counts (Enter: quarantined lines) and the event log", .streams, hint: "counts/log"),
             b(.nextMatch, [.char("n")], "n", "next event matching the filter", .streams),
             b(.previousMatch, [.char("N")], "N", "previous event matching the filter", .streams),
         ]

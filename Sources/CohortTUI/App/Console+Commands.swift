@@ -26,7 +26,7 @@ extension Console {
         let words = text.split(separator: " ").map(String.init)
         guard let verb = words.first else { return [] }
         let arg = words.dropFirst().joined(separator: " ")
-        if let screen = Screen.allCases.first(where: { $0.command == verb || $0.command.dropLast() == verb }) {
+        if let screen = Screen.allCases.first(where: { $0.command == verb || ($0.command.dropLast() == verb && verb != "collection") }) {
             go(screen)
             return []
         }
@@ -50,8 +50,8 @@ extension Console {
             flash("theme \(arg)", .ok)
             return [.applyTheme(arg)]
         case "speed":
+            if arg == "max" { return [.setSpeed(.infinity)] }
             let s = arg.hasSuffix("x") || arg.hasSuffix("×") ? String(arg.dropLast()) : arg
-            if s == "max" { return [.setSpeed(.infinity)] }
             guard let n = Double(s.replacingOccurrences(of: ",", with: "")), n >= 1, n.isFinite else {
                 flash("speed takes a number ≥ 1 or 'max', e.g. :speed 1000", .error)
                 return []

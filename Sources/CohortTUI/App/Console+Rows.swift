@@ -93,15 +93,20 @@ extension Console {
     }
 
     /// The event log as listed: oldest first, filtered.
-    func logRows() -> [EventRecord] {
+    func logRows() -> ArraySlice<EventRecord> {
         let f = state.screen == .streams ? state.visibleFilter : ""
         let log = data.log
-        if f.isEmpty { return Array(log) }
-        return log.filter { matches(logText($0), f) }
+        if f.isEmpty { return log }
+        return ArraySlice(log.filter { matches(logText($0), f) })
     }
 
     func logText(_ r: EventRecord) -> String {
         var s = r.stream + " " + r.event.type + " " + r.event.id
+        switch r.outcome {
+        case .duplicate: s += " duplicate"
+        case .unmatched: s += " unmatched"
+        case .applied: break
+        }
         for p in r.profiles { s += " " + live.workspace.collections[p.collection].key(ofRow: p.row) }
         return s + " " + ChangeText.summary(r.changes, workspace: live.workspace)
     }
@@ -122,7 +127,7 @@ extension Console {
         switch state.detail {
         case .event(let seq): return live.record(sequence: seq)?.changes.count ?? 0
         case .segment(let s): return data.collections[state.collection].recent[s].count
-        case .profile(let row): return data.collections[state.collection].recentEvents[row]?.count ?? 0
+        case .profile: return collectionModel.attributes.count
         case .stream(let i): return live.quarantine.filter { $0.stream == live.workspace.streams[i].name.value }.count
         case .attribute, .collection, .none: return 0
         }
@@ -176,18 +181,30 @@ extension Console {
     func profileRows() -> [Int32]? {
         let key = ProfileRowsKey(collection: state.collection, filter: state.screen == .profiles ? state.visibleFilter : state.filters[.profiles] ?? "",
                                  sort: profileSortColumn(), ascending: state.profileAscending, frozen: frozen != nil)
-        // Lazy re-sort: a sorted view is refreshed at most every 5 s, so rows don't jump.
-        if let cache = profileRowsCache, cache.key == key, key.sort == nil || wallNow - cache.at < 5_000_000 || frozen != nil {
+        // Lazy re-sort: a sorted view is refreshed at most every 5 s (longer when sorting is
+        // slow on a huge collection), so rows don't jump.
+        let interval = max(5_000_000, 20 * lastSortMicros)
+        if let cache = profileRowsCache, cache.key == key, key.sort == nil || wallNow - cache.at < interval || frozen != nil {
             return cache.rows
         }
         let previousRow = selectedProfileRowFromCache()
+        let started = ProcessClock.micros()
         var rows: [Int32]?
         if !key.filter.isEmpty || key.sort != nil {
             let q = query(state.collection)
-            var r = q.filter(key.filter, data: data)
-            if let sort = key.sort { q.sort(&r, ascending: key.ascending) { profileSortValue(sort, row: $0) } }
-            rows = r
+            let filtered = key.filter.isEmpty ? nil : q.filter(key.filter, data: data)
+            switch key.sort {
+            case .updated?:
+                rows = data.collections[state.collection].byLastChange(among: filtered, newestFirst: !key.ascending)
+            case let sort?:
+                var r = filtered ?? Array(0..<Int32(data.profileCount(state.collection)))
+                q.sort(&r, ascending: key.ascending) { profileSortValue(sort, row: $0) }
+                rows = r
+            case nil:
+                rows = filtered
+            }
         }
+        lastSortMicros = ProcessClock.micros() - started
         profileRowsCache = (key, rows, wallNow)
         if state.follow, let previousRow, let rows, let i = rows.firstIndex(of: Int32(previousRow)) {
             state.lists[.profiles]?.selected = i

@@ -23,6 +23,8 @@ public final class Console {
     public var wallNow: Int64 = 0
 
     var queries: [Int: ProfileQuery] = [:]
+    /// How long the last Profiles filter/sort took (µs): slow ones re-sort less often.
+    var lastSortMicros: Int64 = 0
     var profileRowsCache: (key: ProfileRowsKey, rows: [Int32]?, at: Int64)?
     var attributeStatsCache: (collection: Int, at: Int64, stats: [AttributeStats])?
 
@@ -56,6 +58,11 @@ public final class Console {
     }
 
     private func key(_ key: Key) -> [Effect] {
+        // Ctrl-C quits from anywhere, prompts and pickers included.
+        if key == .ctrl("c") {
+            state.quit = true
+            return [.quit]
+        }
         // Modal layers first: prompt, filter, help, theme picker.
         if state.prompt != nil { return promptKey(key) }
         if state.filterField != nil { return filterKey(key) }
@@ -63,10 +70,6 @@ public final class Console {
         if state.themePicker != nil { return themeKey(key) }
         var scopes: Set<ActionScope> = [.everywhere, .lists, .replay]
         if state.screen == .streams { scopes.insert(.streams) }
-        if key == .tab, state.screen == .streams, state.detail == nil {
-            state.streamTableFocused.toggle()
-            return []
-        }
         guard let action = Action.forKey(key, scopes: scopes) else { return [] }
         return perform(action)
     }
@@ -130,6 +133,11 @@ public final class Console {
         case .stepReplay: return [.step]
         case .faster: return [.faster]
         case .slower: return [.slower]
+        case .switchFocus:
+            if state.screen == .streams, state.detail == nil {
+                state.streamTableFocused.toggle()
+                flash(state.streamTableFocused ? "stream counts focused: Enter lists a stream's quarantined lines" : "event log focused", .info)
+            }
         case .autoscroll:
             state.autoscroll.toggle()
             flash(state.autoscroll ? "autoscroll on" : "autoscroll off", .info)
@@ -161,7 +169,7 @@ public final class Console {
     func moveInList(_ action: Action) {
         let key = action.binding.keys[0]
         if state.detail != nil {
-            _ = state.detailList.handle(key, rowCount: detailRowCount(), pageSize: pageSize)
+            _ = state.detailList.handle(key, rowCount: max(1, detailRowCount()), pageSize: pageSize)
             return
         }
         if state.screen == .streams, state.streamTableFocused {

@@ -75,6 +75,8 @@ public final class ConsoleLoop {
             if let error { console.flash(error, .error, seconds: 10) }
         case .copy(let text):
             copy(text)
+        case .togglePause where live.driver.isFinished, .step where live.driver.isFinished:
+            console.flash("the replay has finished: every recorded event is applied", .info)
         case .togglePause:
             live.togglePause(wallNow: now)
             console.flash(live.driver.isPaused ? "replay paused — p resumes, . steps one event" : "replay resumed", .info)

@@ -66,8 +66,9 @@ public final class LiveWorkspace {
         if sampleStart == nil { sampleStart = wallNow }
         let deadline = wallNow + budgetMicros
         while !driver.isPaused, !driver.isFinished {
-            let n = driver.tick(wallNow: wallNow, limit: 200)
-            if n < 200 || clock() >= deadline { break }
+            // Small chunks, so a key press waits for at most a few events past the budget.
+            let n = driver.tick(wallNow: wallNow, limit: 16, keepClock: true)
+            if n < 16 || clock() >= deadline { break }
         }
         if let target = Optional(driver.virtualTime(at: wallNow)), let at = engine.clock, !driver.isPaused,
            driver.speed.isFinite, !driver.isFinished {
@@ -123,7 +124,7 @@ public final class LiveWorkspace {
 
     private func attributeChanged(_ change: LiveEngine.AttributeChange) {
         let c = change.collection
-        collections[c].lastUpdated[change.row] = change.at
+        collections[c].touch(row: change.row, at: change.at)
         let dir = FlashDirection(old: change.old, new: change.new)
         collections[c].flashes[change.row * collections[c].attributeCount + change.attribute] = FlashState(direction: dir, wall: lastWall)
         if collections[c].flashes.count > 50_000 {
@@ -226,7 +227,10 @@ public struct CollectionLive {
     /// Recent membership changes per segment, newest last.
     public private(set) var recent: [[Activation]]
     /// Virtual time each profile last changed (Int64.min: not since the start).
-    public var lastUpdated: [Int64]
+    public private(set) var lastUpdated: [Int64]
+    /// Rows in the order they changed, oldest first (a row may repeat; the last one counts):
+    /// sorting by last change walks it backwards instead of sorting every profile.
+    public private(set) var changeOrder: [Int32] = []
     var flashes: [Int: FlashState] = [:]
     /// Recent event sequence numbers per profile row, newest last.
     public private(set) var recentEvents: [Int: [Int]] = [:]
@@ -247,6 +251,50 @@ public struct CollectionLive {
         trend = sizes.map { [Double($0)] }
         recent = Array(repeating: [], count: sizes.count)
         lastUpdated = Array(repeating: Int64.min, count: rows)
+    }
+
+    mutating func touch(row: Int, at t: Int64) {
+        if lastUpdated[row] == t, changeOrder.last == Int32(row) { return }
+        lastUpdated[row] = t
+        changeOrder.append(Int32(row))
+        if changeOrder.count > max(1_024, 4 * lastUpdated.count) { compactChangeOrder() }
+    }
+
+    /// Keeps only each row's latest place in the change order.
+    private mutating func compactChangeOrder() {
+        var seen = [Bool](repeating: false, count: lastUpdated.count)
+        var kept: [Int32] = []
+        for r in changeOrder.reversed() where !seen[Int(r)] {
+            seen[Int(r)] = true
+            kept.append(r)
+        }
+        changeOrder = kept.reversed()
+    }
+
+    /// `rows` (or every row) most recently changed first, never-changed rows last in table order.
+    public func byLastChange(among rows: [Int32]?, newestFirst: Bool) -> [Int32] {
+        let n = lastUpdated.count
+        var allowed: [Bool]?
+        if let rows {
+            var a = [Bool](repeating: false, count: n)
+            for r in rows { a[Int(r)] = true }
+            allowed = a
+        }
+        var seen = [Bool](repeating: false, count: n)
+        var changed: [Int32] = []
+        for r in changeOrder.reversed() where !seen[Int(r)] && (allowed?[Int(r)] ?? true) {
+            seen[Int(r)] = true
+            changed.append(r)
+        }
+        if !newestFirst { changed.reverse() }
+        var out = changed
+        out.reserveCapacity(rows?.count ?? n)
+        if let rows {
+            for r in rows where !seen[Int(r)] { out.append(r) }
+        } else {
+            for r in 0..<n where !seen[r] { out.append(Int32(r)) }
+        }
+        return out
     }
 
     mutating func recordActivation(_ a: Activation, segment s: Int) {

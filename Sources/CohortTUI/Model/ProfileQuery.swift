@@ -1,3 +1,4 @@
+import Foundation
 import CohortEngine
 
 /// Filtering and sorting the profiles of one collection without copying them: a filter
@@ -14,39 +15,53 @@ public final class ProfileQuery {
 
     public init(model: CollectionModel, collection: Int) {
         self.collection = collection
-        searchAttributes = model.attributes.indices.filter { i in
-            let n = model.attributes[i].name.lowercased()
-            return n.contains("name") || n.contains("email")
+        var attrs = NameColumn.find(model) ?? []
+        for (i, a) in model.attributes.enumerated() where a.type == .string && !attrs.contains(i) {
+            let n = a.name.lowercased()
+            if n == "email" || n.hasSuffix("_email") || n == "email_address" { attrs.append(i) }
         }
+        searchAttributes = attrs
     }
 
     /// Rows whose key, name or email contains `filter` (any case), in table order.
     public func filter(_ filter: String, data: DataView) -> [Int32] {
         buildIfNeeded(data)
         let needle = Array(filter.lowercased().utf8)
-        var out: [Int32] = []
         guard !needle.isEmpty else { return Array(0..<Int32(offsets.count - 1)) }
-        text.withUnsafeBufferPointer { hay in
-            let first = needle[0]
-            let n = needle.count
-            var row = 0
-            var i = 0
-            let end = hay.count - n
-            while i <= end {
-                if hay[i] == first {
-                    var k = 1
-                    while k < n, hay[i + k] == needle[k] { k += 1 }
-                    if k == n {
-                        while offsets[row + 1] <= i { row += 1 }
+        var out: [Int32] = []
+        // Scan with memchr (vectorised in libc) for the needle's rarest byte, then compare
+        // the whole needle around it; after a match jump to the next profile's text.
+        let k = needle.indices.min { ProfileQuery.commonness(needle[$0]) < ProfileQuery.commonness(needle[$1]) }!
+        let rare = Int32(needle[k])
+        text.withUnsafeBytes { hay in
+            guard let base = hay.baseAddress else { return }
+            needle.withUnsafeBytes { n in
+                var pos = k
+                var row = 0
+                let end = hay.count - (needle.count - k)
+                while pos <= end, let hit = memchr(base + pos, rare, end + 1 - pos) {
+                    let p = base.distance(to: UnsafeRawPointer(hit))
+                    let start = p - k
+                    if start >= 0, memcmp(base + start, n.baseAddress!, n.count) == 0 {
+                        while offsets[row + 1] <= start { row += 1 }
                         out.append(Int32(row))
-                        i = offsets[row + 1]
-                        continue
+                        pos = offsets[row + 1] + k
+                    } else {
+                        pos = p + 1
                     }
                 }
-                i += 1
             }
         }
         return out
+    }
+
+    /// How often a byte occurs in names, emails and keys (lower is rarer): letters by English
+    /// frequency, digits and punctuation rarer than common letters.
+    static func commonness(_ b: UInt8) -> Int {
+        let order = Array("eaonirstlhcdmyu.@gkpbwfvjxzq-_".utf8)
+        if let i = order.firstIndex(of: b) { return 30 - i + 10 }
+        if b >= 0x30 && b <= 0x39 { return 35 }
+        return 0
     }
 
     /// Sorts rows by a key function; ties keep table order.
@@ -61,23 +76,37 @@ public final class ProfileQuery {
         rows = idx.map { rows[$0] }
     }
 
+    /// One lowercased buffer of every profile's searchable text, NUL between fields, so a
+    /// match never spans two fields or two profiles.
     private func buildIfNeeded(_ data: DataView) {
         guard !built else { return }
         built = true
         let model = data.workspace.collections[collection]
         let count = data.profileCount(collection)
-        text.reserveCapacity(count * 48)
+        text.reserveCapacity(count * 64)
         offsets.reserveCapacity(count + 1)
         for row in 0..<count {
             offsets.append(text.count)
-            text.append(contentsOf: model.key(ofRow: row).lowercased().utf8)
+            appendLowercased(model.key(ofRow: row))
             for a in searchAttributes {
                 text.append(0)
-                text.append(contentsOf: Format.cell(data.value(collection, row, a)).lowercased().utf8)
+                if case .string(let s) = data.value(collection, row, a) { appendLowercased(s) } else { appendLowercased(Format.cell(data.value(collection, row, a))) }
             }
             text.append(0)
         }
         offsets.append(text.count)
+    }
+
+    private func appendLowercased(_ s: String) {
+        var ascii = true
+        for b in s.utf8 {
+            if b >= 0x80 { ascii = false; break }
+        }
+        if ascii {
+            for b in s.utf8 { text.append(b >= 0x41 && b <= 0x5A ? b + 32 : b) }
+        } else {
+            text.append(contentsOf: s.lowercased().utf8)
+        }
     }
 }
 
@@ -99,5 +128,14 @@ extension Value {
             let x = Format.cell(a), y = Format.cell(b)
             return x < y ? -1 : (x > y ? 1 : 0)
         }
+    }
+}
+
+/// Monotonic process time, for measuring work the console does itself.
+enum ProcessClock {
+    static func micros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }

@@ -21,8 +21,8 @@ extension Console {
         let rows = attributeRows()
         let columns = attributeColumns(wide: area.width >= 110)
         var list = state.lists[.attributes] ?? TableState()
-        boxedTable(title: listTitle("Attributes", scope: collectionModel.name, count: rows.count), columns: columns, rowCount: rows.count,
-                   list: &list, focused: true, into: &canvas, area: area) { i, j in attributeCell(rows[i], j, wide: columns.count == 7) }
+        boxedTable(title: listTitle("Attributes", scope: collectionModel.name, count: rows.count, total: collectionModel.attributes.count), columns: columns, rowCount: rows.count,
+                   list: &list, focused: true, into: &canvas, area: area) { i, j in attributeCell(rows[i], j, wide: area.width >= 110) }
         state.lists[.attributes] = list
     }
 
@@ -35,7 +35,8 @@ extension Console {
         if wide { columns.append(TableColumn(title: "SOURCE", width: 16, flex: 1, align: .left)) }
         columns += [
             TableColumn(title: "WINDOW", width: 8, flex: 0, align: .left),
-            TableColumn(title: "FILL", width: 6, flex: 0, align: .right),
+            TableColumn(title: "FILL", width: 7, flex: 0, align: .right),
+            TableColumn(title: "", width: 1, flex: 0, align: .left),
             TableColumn(title: "DISTRIBUTION", width: 12, flex: 0, align: .left),
         ]
         return columns
@@ -53,6 +54,7 @@ extension Console {
         case 3: return TableCell(text: AttributeText.source(a), role: .muted, marker: nil)
         case 4: return TableCell(text: AttributeText.timeframe(a), role: .text, marker: nil)
         case 5: return TableCell(text: Format.percent(st.filled, of: st.total), role: st.filled == 0 ? .statusWarn : .text, marker: nil)
+        case 6: return TableCell(text: "", role: .text, marker: nil)
         default: return TableCell(text: Sparkline.string(values: st.buckets, width: 8), role: .chartSeries, marker: nil)
         }
     }
@@ -65,15 +67,15 @@ extension Console {
         var y = inner.y
         func line(_ k: String, _ v: String, _ role: Role = .text) {
             guard y < inner.maxY else { return }
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 14)
-            canvas.put(v, x: inner.x + 16, y: y, role: role, maxWidth: inner.width - 17)
+            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 20)
+            canvas.put(v, x: inner.x + 22, y: y, role: role, maxWidth: inner.width - 23)
             y += 1
         }
         for (k, v) in AttributeText.lines(a) { line(k, v) }
         let st = attributeStats()[ai]
         y += 1
         line("fill rate", "\(Format.percent(st.filled, of: st.total)) (\(Format.grouped(st.filled)) of \(Format.grouped(st.total)))")
-        line("distribution", Sparkline.string(values: st.buckets, width: 8) + "  " + st.summary)
+        line("distribution", Sparkline.string(values: st.buckets, width: 8) + "  " + (a.pii ? "values hidden (pii)" : st.summary))
         let readers = m.segments.filter { $0.inputs.contains(ai) }.map(\.name)
         line("read by segments", readers.isEmpty ? "none" : readers.joined(separator: ", "), readers.isEmpty ? .muted : .text)
         let computed = m.attributes.filter { if case .computed(_, let ins) = $0.source { return ins.contains(ai) }; return false }.map(\.name)

@@ -46,6 +46,7 @@ extension Console {
         let ws = workspaceName
         var left = " \(ws) ▸ \(collectionModel.name) ▸ \(state.screen.title)"
         if data.isFrozen { left += " · ❄ frozen" }
+        if state.follow, state.screen == .profiles { left += " · following" }
         let d = live.driver
         let status: String
         if d.isFinished {
@@ -56,7 +57,9 @@ extension Console {
             status = "▶ replay \(Format.speed(d.speed))"
         }
         let rate = "\(Format.grouped(Int(live.eventsPerSecond.rounded()))) ev/s"
-        let clock = data.clock.map { Format.minute($0) } ?? "–"
+        // The replay's virtual clock (it moves even when no event is due), frozen with the view.
+        let virtual = d.isFinished || data.isFrozen ? data.clock : max(data.clock ?? Int64.min, d.virtualTime(at: wallNow))
+        let clock = virtual.map { Format.minute($0) } ?? "–"
         let lag = "lag \(Int(live.lagMillis.rounded())) ms"
         // Narrow terminals drop the least useful parts first, so the left side stays readable.
         let candidates = ["\(status) · \(rate) · clock \(clock) · \(lag) ", "\(status) · \(rate) · \(clock) ",
@@ -81,10 +84,12 @@ extension Console {
         } else {
             add(.open)
         }
+        // The focused screen's own keys come before the general ones, so a narrow hint
+        // line drops the general ones first.
+        if state.screen == .streams { add(.pauseReplay); add(.stepReplay); out.append(("+-", "speed")); add(.autoscroll); add(.switchFocus) }
         if state.screen == .profiles { add(.follow) }
         add(.freeze)
-        add(.pauseReplay)
-        if state.screen == .streams { add(.stepReplay); out.append(("+-", "speed")); add(.autoscroll); out.append(("Tab", "counts/log")) }
+        if state.screen != .streams { add(.pauseReplay) }
         out.append(("T", "theme"))
         return out
     }
@@ -154,8 +159,9 @@ extension Console {
     }
 
     private func renderHelp(_ help: HelpState, into canvas: inout Canvas) {
-        let w = min(canvas.width - 4, 90), h = canvas.height - 4
-        let area = Rect(x: (canvas.width - w) / 2, y: 2, width: w, height: h)
+        let w = min(canvas.width - 4, 100), h = canvas.height - 6
+        let area = Rect(x: (canvas.width - w) / 2, y: 3, width: w, height: h)
+        canvas.fill(area)
         HelpOverlay.render(sections: helpSections(), filter: help.filter.text, offset: help.offset, into: &canvas, area: area)
     }
 

@@ -10,7 +10,7 @@ extension Console {
         }
         let rows = collectionRows()
         var list = state.lists[.collections] ?? TableState()
-        boxedTable(title: listTitle("Collections", scope: workspaceName, count: rows.count), columns: collectionColumns, rowCount: rows.count,
+        boxedTable(title: listTitle("Collections", scope: workspaceName, count: rows.count, total: live.workspace.collections.count), columns: collectionColumns, rowCount: rows.count,
                    list: &list, focused: true, into: &canvas, area: area) { i, j in collectionCell(rows[i], j) }
         state.lists[.collections] = list
     }
@@ -18,12 +18,12 @@ extension Console {
     var collectionColumns: [TableColumn] {
         [
             TableColumn(title: "NAME", width: 12, flex: 0, align: .left),
-            TableColumn(title: "TABLE", width: 14, flex: 1, align: .left),
+            TableColumn(title: "TABLE", width: 12, flex: 1, align: .left),
             TableColumn(title: "PROFILES", width: 10, flex: 0, align: .right),
             TableColumn(title: "STREAMS", width: 9, flex: 0, align: .right),
-            TableColumn(title: "ATTRIBUTES", width: 12, flex: 0, align: .right),
+            TableColumn(title: "ATTRS", width: 7, flex: 0, align: .right),
             TableColumn(title: "SEGMENTS", width: 10, flex: 0, align: .right),
-            TableColumn(title: "EVENTS/S", width: 12, flex: 1, align: .left),
+            TableColumn(title: "EVENTS/S", width: 14, flex: 1, align: .left),
         ]
     }
 
@@ -40,7 +40,7 @@ extension Console {
         default:
             let h = live.rateHistory[c]
             let now = h.last.map { Format.grouped(Int($0.rounded())) } ?? "0"
-            return TableCell(text: Sparkline.string(values: Array(h.suffix(12)), width: 12) + " " + now, role: .chartSeries, marker: nil)
+            return TableCell(text: Sparkline.string(values: Array(h.suffix(8)), width: 8) + " " + now, role: .chartSeries, marker: nil)
         }
     }
 
@@ -52,8 +52,8 @@ extension Console {
         var y = inner.y
         func line(_ k: String, _ v: String, _ role: Role = .text) {
             guard y < inner.maxY else { return }
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 14)
-            canvas.put(v, x: inner.x + 16, y: y, role: role, maxWidth: inner.width - 17)
+            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 22)
+            canvas.put(v, x: inner.x + 24, y: y, role: role, maxWidth: inner.width - 25)
             y += 1
         }
         line("table", "\(m.definition.table.value) (key \(m.definition.key.value))")

@@ -61,67 +61,87 @@ extension Console {
     }
 
     /// A profile: its attributes (changed ones flash), its segments and why it is in each,
-    /// and its recent events.
+    /// and (opened with Enter) its recent events. Beside the table it is a summary; opened,
+    /// the attribute list scrolls with j/k and the recent events always show.
     func renderProfileDetail(row: Int, into canvas: inout Canvas, area: Rect, focused: Bool) {
-        let c = state.collection
         let m = collectionModel
-        let d = data
-        canvas.box(area, title: m.key(ofRow: row), focused: focused)
+        canvas.box(area, title: m.key(ofRow: row) + (focused ? "" : " · Enter opens"), focused: focused)
         let inner = area.inset(1)
         guard inner.width > 10, inner.height > 2 else { return }
-        var y = inner.y
-        let nameWidth = min(24, max(12, inner.width * 55 / 100 - 2))
-        let valueX = inner.x + 1 + nameWidth + 1
+        if focused {
+            let twoColumns = inner.width >= 100
+            let (left, right) = twoColumns ? inner.splitLeft(inner.width * 45 / 100) : (inner, inner)
+            var y = (twoColumns ? right : inner).y
+            y = renderSegmentsOf(row: row, into: &canvas, x: (twoColumns ? right : inner).x, y: y, width: (twoColumns ? right : inner).width,
+                                 maxY: (twoColumns ? right.maxY - 8 : inner.y + inner.height / 3), explain: true)
+            let eventsHeight = twoColumns ? max(3, right.maxY - y - 1) : min(7, max(3, inner.height / 4))
+            let eventsArea = twoColumns ? Rect(x: right.x, y: y + 1, width: right.width, height: eventsHeight)
+                                        : Rect(x: inner.x, y: inner.maxY - eventsHeight, width: inner.width, height: eventsHeight)
+            let attrTop = twoColumns ? left.y : y + 1
+            let attrArea = Rect(x: left.x, y: attrTop, width: left.width, height: (twoColumns ? left.maxY : eventsArea.y) - attrTop)
+            renderAttributesOf(row: row, into: &canvas, area: attrArea, scrollable: true)
+            renderRecentEvents(row: row, into: &canvas, area: eventsArea)
+        } else {
+            let y = renderSegmentsOf(row: row, into: &canvas, x: inner.x, y: inner.y, width: inner.width, maxY: inner.maxY, explain: false)
+            renderAttributesOf(row: row, into: &canvas, area: Rect(x: inner.x, y: y + 1, width: inner.width, height: inner.maxY - y - 1), scrollable: false)
+        }
+    }
 
-        // Segments first: they are what people watch.
-        canvas.put("SEGMENTS", x: inner.x + 1, y: y, role: .tableHeader)
+    /// The segments a profile is in, each with the values that put it there (and, when
+    /// `explain`, the condition itself); returns the next free row.
+    private func renderSegmentsOf(row: Int, into canvas: inout Canvas, x: Int, y top: Int, width: Int, maxY: Int, explain: Bool) -> Int {
+        let m = collectionModel
+        let d = data
+        var y = top
+        let memberOf = m.segments.indices.filter { d.isMember(state.collection, row, $0) }
+        canvas.put("SEGMENTS (\(memberOf.count) of \(m.segments.count))", x: x + 1, y: y, role: .tableHeader, maxWidth: width - 2)
         y += 1
-        var memberOf: [Int] = []
-        for s in m.segments.indices where d.isMember(c, row, s) { memberOf.append(s) }
-        if memberOf.isEmpty {
-            canvas.put("in no segment", x: inner.x + 1, y: y, role: .muted, maxWidth: inner.width - 2)
+        if memberOf.isEmpty, y < maxY {
+            canvas.put("in no segment", x: x + 1, y: y, role: .muted, maxWidth: width - 2)
             y += 1
         }
-        for s in memberOf where y < inner.maxY {
-            let seg = m.segments[s]
-            canvas.put("✓ " + seg.name, x: inner.x + 1, y: y, role: .statusOk, maxWidth: nameWidth)
-            canvas.put(why(segment: s, row: row), x: valueX, y: y, role: .muted, maxWidth: inner.maxX - valueX)
+        let nameWidth = min(20, max(12, width * 40 / 100))
+        for s in memberOf where y < maxY {
+            canvas.put("✓ " + m.segments[s].name, x: x + 1, y: y, role: .statusOk, maxWidth: nameWidth)
+            canvas.put(why(segment: s, row: row), x: x + 2 + nameWidth, y: y, role: .text, maxWidth: width - nameWidth - 3)
             y += 1
+            if explain, y < maxY {
+                canvas.put("because " + m.segments[s].condition.source, x: x + 2 + nameWidth, y: y, role: .muted, maxWidth: width - nameWidth - 3)
+                y += 1
+            }
         }
-        y += 1
-        guard y < inner.maxY else { return }
+        return y
+    }
 
-        // Attributes: live ones first.
-        let detailWide = focused && inner.width >= 100
-        canvas.put("ATTRIBUTES", x: inner.x + 1, y: y, role: .tableHeader)
-        y += 1
+    /// Attribute names and values, live ones first; changed values flash ↑/↓.
+    private func renderAttributesOf(row: Int, into canvas: inout Canvas, area: Rect, scrollable: Bool) {
+        guard area.height > 1 else { return }
+        let m = collectionModel
+        let c = state.collection
+        let d = data
         var order: [Int] = []
         for (i, a) in m.attributes.enumerated() { if case .column = a.source {} else { order.append(i) } }
         for (i, a) in m.attributes.enumerated() { if case .column = a.source { order.append(i) } }
-        let attrRows = detailWide ? max(0, inner.maxY - y) : max(0, inner.maxY - y - (focused ? 8 : 0))
-        let perColumn = detailWide ? attrRows : attrRows
-        let columnsCount = detailWide ? 2 : 1
-        let colWidth = (inner.width - 2) / columnsCount
-        for (k, ai) in order.enumerated() {
-            let col = k / max(1, perColumn)
-            guard col < columnsCount else { break }
-            let yy = y + k % max(1, perColumn)
-            let x = inner.x + 1 + col * colWidth
+        var list = state.detailList
+        let visible = area.height - 1
+        if scrollable { list.clamp(rowCount: order.count, pageSize: visible) } else { list = TableState() }
+        let more = scrollable && order.count > visible ? "  \(list.offset + 1)–\(min(order.count, list.offset + visible)) of \(order.count) · j/k scroll" : ""
+        canvas.put("ATTRIBUTES" + more, x: area.x + 1, y: area.y, role: .tableHeader, maxWidth: area.width - 2)
+        let nameWidth = min(24, max(12, area.width * 50 / 100 - 1))
+        for (k, ai) in order.enumerated().dropFirst(list.offset).prefix(visible) {
+            let y = area.y + 1 + k - list.offset
             let a = m.attributes[ai]
-            canvas.put(a.name, x: x, y: yy, role: .formLabel, maxWidth: nameWidth)
+            let selected = scrollable && k == list.selected
+            canvas.put(a.name, x: area.x + 1, y: y, role: selected ? .selection : .formLabel, maxWidth: nameWidth)
             let v = d.value(c, row, ai)
             let flash = d.flash(c, row, ai)
-            var text = a.pii && !focused ? "•••" : Format.value(v)
+            var text = a.pii && !scrollable ? "•••" : Format.value(v)
             if let flash { text += " " + flash.marker }
             let role: Role = flash == .up ? .deltaUp : (flash == .down ? .deltaDown : (v == .null ? .muted : .text))
-            canvas.put(text, x: x + nameWidth + 1, y: yy, role: role, maxWidth: colWidth - nameWidth - 2)
+            canvas.put(text, x: area.x + 2 + nameWidth, y: y, role: role, maxWidth: area.width - nameWidth - 3)
+            if selected { canvas.cursor = (area.x + 1, y) }
         }
-        guard focused, !detailWide else {
-            if detailWide { renderRecentEvents(row: row, into: &canvas, area: Rect(x: inner.x, y: inner.maxY, width: 0, height: 0)) }
-            return
-        }
-        let eventsTop = inner.maxY - 7
-        renderRecentEvents(row: row, into: &canvas, area: Rect(x: inner.x, y: eventsTop, width: inner.width, height: 7))
+        if scrollable { state.detailList = list }
     }
 
     func renderRecentEvents(row: Int, into canvas: inout Canvas, area: Rect) {

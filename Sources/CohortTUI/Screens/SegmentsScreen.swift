@@ -11,7 +11,7 @@ extension Console {
         let rows = segmentRows()
         let columns = segmentColumns(wide: area.width >= 110)
         var list = state.lists[.segments] ?? TableState()
-        boxedTable(title: listTitle("Segments", scope: collectionModel.name, count: rows.count), columns: columns, rowCount: rows.count,
+        boxedTable(title: listTitle("Segments", scope: collectionModel.name, count: rows.count, total: collectionModel.segments.count), columns: columns, rowCount: rows.count,
                    list: &list, focused: true, into: &canvas, area: area) { i, j in segmentCell(rows[i], j) }
         state.lists[.segments] = list
     }
@@ -75,7 +75,7 @@ extension Console {
         Table.render(columns: [TableColumn(title: "WHEN", width: 14, flex: 0, align: .left),
                                TableColumn(title: "AGO", width: 5, flex: 0, align: .right),
                                TableColumn(title: "PROFILE", width: 11, flex: 0, align: .left),
-                               TableColumn(title: "CHANGE", width: 6, flex: 0, align: .left),
+                               TableColumn(title: "CHANGE", width: 8, flex: 0, align: .left),
                                TableColumn(title: "CAUSE", width: 20, flex: 1, align: .left)],
                      rowCount: recent.count, state: list, cell: { r, c in
                          let a = recent[r]
