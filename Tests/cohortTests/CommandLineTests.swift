@@ -155,10 +155,11 @@ struct CommandLineTests {
         }
     }
 
-    @Test("plain cohort says the console is not built yet")
-    func console() throws {
+    @Test("plain cohort without a terminal says the console needs one and exits 1")
+    func consoleWithoutTerminal() throws {
         let r = try CLI.run([])
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("console is not built yet"))
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("cohort: the console needs a terminal"))
+        #expect(r.stdout.isEmpty)
     }
 }

@@ -25,11 +25,11 @@ public struct Replay {
 
     /// Runs the replay; `progress` is called with a fraction between 0 and 1.
     public func run(progress: (Double) -> Void = { _ in }) -> ReplayResult {
-        let engine = LiveEngine(workspace: workspace, recordActivations: recordActivations)
+        let events = feed()
+        let engine = LiveEngine(workspace: workspace, recordActivations: recordActivations, startAt: events.first?.timestamp)
         for (i, load) in workspace.streamLoads.enumerated() {
             for _ in load.quarantined { engine.quarantined(stream: i) }
         }
-        let events = feed()
         for (i, e) in events.enumerated() {
             engine.apply(e)
             if i % 4096 == 0 { progress(Double(i) / Double(max(1, events.count))) }

@@ -36,7 +36,8 @@ public final class LiveWorkspace {
     public init(workspace: Workspace, speed: Double = 10_000, logCapacity: Int = 5_000) {
         self.workspace = workspace
         self.logCapacity = logCapacity
-        let engine = LiveEngine(workspace: workspace)
+        let events = Replay(workspace: workspace).feed()
+        let engine = LiveEngine(workspace: workspace, startAt: events.first?.timestamp)
         self.engine = engine
         var quarantine: [QuarantineRecord] = []
         for (i, load) in workspace.streamLoads.enumerated() {
@@ -46,7 +47,6 @@ public final class LiveWorkspace {
             }
         }
         self.quarantine = quarantine
-        let events = Replay(workspace: workspace).feed()
         driver = ReplayDriver(engine: engine, events: events, speed: speed)
         if let first = events.first { engine.advance(to: first.timestamp) }
         collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
