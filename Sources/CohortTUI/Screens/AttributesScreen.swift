@@ -64,16 +64,11 @@ extension Console {
         let a = m.attributes[ai]
         canvas.box(area, title: "Attribute \(a.name)", focused: true)
         let inner = area.inset(1)
-        var y = inner.y
-        func line(_ k: String, _ v: String, _ role: Role = .text) {
-            guard y < inner.maxY else { return }
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 20)
-            canvas.put(v, x: inner.x + 22, y: y, role: role, maxWidth: inner.width - 23)
-            y += 1
-        }
+        var rows = LabeledLines(area: inner, labelWidth: 20)
+        func line(_ k: String, _ v: String, _ role: Role = .text) { rows.line(k, v, role, into: &canvas) }
         for (k, v) in AttributeText.lines(a) { line(k, v) }
         let st = attributeStats()[ai]
-        y += 1
+        rows.y += 1
         line("fill rate", "\(Format.percent(st.filled, of: st.total)) (\(Format.grouped(st.filled)) of \(Format.grouped(st.total)))")
         line("distribution", Sparkline.string(values: st.buckets, width: 8) + "  " + (a.pii ? "values hidden (pii)" : st.summary))
         let readers = m.segments.filter { $0.inputs.contains(ai) }.map(\.name)

@@ -49,13 +49,8 @@ extension Console {
         let m = ws.collections[c]
         canvas.box(area, title: "Collection \(m.name)", focused: true)
         let inner = area.inset(1)
-        var y = inner.y
-        func line(_ k: String, _ v: String, _ role: Role = .text) {
-            guard y < inner.maxY else { return }
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 22)
-            canvas.put(v, x: inner.x + 24, y: y, role: role, maxWidth: inner.width - 25)
-            y += 1
-        }
+        var rows = LabeledLines(area: inner, labelWidth: 22)
+        func line(_ k: String, _ v: String, _ role: Role = .text) { rows.line(k, v, role, into: &canvas) }
         line("table", "\(m.definition.table.value) (key \(m.definition.key.value))")
         line("profiles", Format.grouped(data.profileCount(c)))
         for link in m.links {
@@ -66,12 +61,12 @@ extension Console {
         for a in m.attributes { kinds[AttributeText.kind(a), default: 0] += 1 }
         line("attributes", ["known", "aggregate", "computed"].map { "\(kinds[$0] ?? 0) \($0)" }.joined(separator: " · "))
         line("segments", "\(m.segments.count)")
-        y += 1
+        rows.y += 1
         let col = data.collections[c]
-        for (s, seg) in m.segments.enumerated() where y < inner.maxY {
+        for (s, seg) in m.segments.enumerated() where rows.y < inner.maxY {
             line("  " + seg.name, "\(Format.grouped(col.size[s])) members (\(Format.signed(col.size[s] - col.initialSize[s])) since start)")
         }
-        if y < inner.maxY {
+        if rows.y < inner.maxY {
             canvas.put("this collection is now the one the Attributes, Segments and Profiles screens show", x: inner.x + 1, y: inner.maxY - 1, role: .muted, maxWidth: inner.width - 2)
         }
     }

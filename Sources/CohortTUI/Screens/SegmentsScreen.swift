@@ -53,20 +53,15 @@ extension Console {
         let col = data.collections[state.collection]
         canvas.box(area, title: "Segment \(seg.name)", focused: true)
         let inner = area.inset(1)
-        var y = inner.y
-        func line(_ k: String, _ v: String, _ role: Role = .text) {
-            guard y < inner.maxY else { return }
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 12)
-            canvas.put(v, x: inner.x + 14, y: y, role: role, maxWidth: inner.width - 15)
-            y += 1
-        }
+        var rows = LabeledLines(area: inner, labelWidth: 12)
+        func line(_ k: String, _ v: String, _ role: Role = .text) { rows.line(k, v, role, into: &canvas) }
         line("condition", seg.condition.source)
         if let d = seg.description { line("description", d, .muted) }
         line("reads", seg.inputs.map { m.attributes[$0].name }.joined(separator: ", "))
         line("members", "\(Format.grouped(col.size[s])) of \(Format.grouped(data.profileCount(state.collection))) · \(Format.percent(col.size[s], of: data.profileCount(state.collection))) · \(Format.signed(col.size[s] - col.initialSize[s])) since start")
         line("trend", Sparkline.string(values: Array(col.trend[s].suffix(max(8, inner.width - 16))), width: max(8, inner.width - 16)), .chartSeries)
         line("changes", "\(Format.grouped(col.enters[s])) entered, \(Format.grouped(col.exits[s])) left since start")
-        y += 1
+        let y = rows.y + 1
         let recent = Array(col.recent[s].reversed())
         let area2 = Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y)
         var list = state.detailList

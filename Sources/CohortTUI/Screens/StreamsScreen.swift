@@ -85,13 +85,8 @@ extension Console {
         }
         canvas.box(area, title: "Event \(r.stream)/\(r.event.id)", focused: true)
         let inner = area.inset(1)
-        var y = inner.y
-        func line(_ label: String, _ value: String, _ role: Role = .text) {
-            guard y < inner.maxY else { return }
-            canvas.put(label, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 12)
-            canvas.put(value, x: inner.x + 14, y: y, role: role, maxWidth: inner.width - 15)
-            y += 1
-        }
+        var rows = LabeledLines(area: inner, labelWidth: 12)
+        func line(_ k: String, _ v: String, _ role: Role = .text) { rows.line(k, v, role, into: &canvas) }
         line("stream", "\(r.stream), line \(r.event.line)")
         line("type", r.event.type)
         line("timestamp", CivilTime.formatTimestamp(r.event.timestamp))
@@ -103,9 +98,12 @@ extension Console {
         }
         line("outcome", outcome)
         for p in r.profiles { line("profile", live.workspace.collections[p.collection].name + " " + live.workspace.collections[p.collection].key(ofRow: p.row)) }
-        y += 1
+        let y = rows.y + 1
         let half = inner.width >= 100
-        let payloadArea = half ? Rect(x: inner.x, y: y, width: inner.width / 2, height: inner.maxY - y) : Rect(x: inner.x, y: y, width: inner.width, height: (inner.maxY - y) / 2)
+        // Narrow: the changes take the rows they need (at most half), the payload the rest.
+        let changesRows = min(max(2, r.changes.count + 1), (inner.maxY - y) / 2)
+        let payloadArea = half ? Rect(x: inner.x, y: y, width: inner.width / 2, height: inner.maxY - y)
+                               : Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y - changesRows)
         let changesArea = half ? Rect(x: inner.x + inner.width / 2, y: y, width: inner.width - inner.width / 2, height: inner.maxY - y)
                                : Rect(x: inner.x, y: payloadArea.maxY, width: inner.width, height: inner.maxY - payloadArea.maxY)
         canvas.put("PAYLOAD", x: payloadArea.x + 1, y: payloadArea.y, role: .tableHeader)
@@ -137,19 +135,14 @@ extension Console {
         let stats = data.streamStats[i]
         canvas.box(area, title: "Stream \(s.name.value)", focused: true)
         let inner = area.inset(1)
-        var y = inner.y
-        let rows: [(String, String)] = [
+        var rows = LabeledLines(area: inner, labelWidth: 12)
+        for (k, v) in [
             ("file", s.file?.value ?? "(live only)"), ("description", s.description ?? ""),
             ("lines", Format.grouped(stats.lines)), ("valid", Format.grouped(stats.valid)),
             ("duplicate", Format.grouped(stats.duplicate)), ("unmatched", Format.grouped(stats.unmatched)),
             ("quarantined", Format.grouped(stats.quarantined)),
-        ]
-        for (k, v) in rows where y < inner.maxY {
-            canvas.put(k, x: inner.x + 1, y: y, role: .formLabel, maxWidth: 12)
-            canvas.put(v, x: inner.x + 14, y: y, role: .text, maxWidth: inner.width - 15)
-            y += 1
-        }
-        y += 1
+        ] { rows.line(k, v, into: &canvas) }
+        let y = rows.y + 1
         let lines = live.quarantine.filter { $0.stream == s.name.value }
         let area2 = Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y)
         var list = state.detailList
