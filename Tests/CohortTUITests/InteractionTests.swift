@@ -127,6 +127,18 @@ import Testing
         #expect(frame.contains("→"))
     }
 
+    @Test("Enter on a segment's recent change opens that profile")
+    func segmentChangeOpensProfile() {
+        let h = ConsoleHarness(size: size)
+        h.type("4")
+        h.press(.enter)
+        guard case .segment(let s) = h.console.state.detail else { Issue.record("no segment open"); return }
+        let newest = h.live.collections[0].recent[s].last!
+        let frame = h.press(.enter)
+        #expect(h.console.state.screen == .profiles)
+        #expect(frame.contains("┌ \(newest.key) "))
+    }
+
     @Test("Z freezes the view while the engine keeps running; Z again thaws it")
     func freeze() {
         let h = ConsoleHarness(size: size)

@@ -203,7 +203,10 @@ public final class Console {
     }
 
     func open() {
-        if state.detail != nil { return }
+        if let detail = state.detail {
+            openFromDetail(detail)
+            return
+        }
         switch state.screen {
         case .collections:
             let rows = collectionRows()
@@ -232,6 +235,30 @@ public final class Console {
             state.detail = .profile(row: row)
         }
         state.detailList = TableState()
+    }
+
+    /// Enter inside a sub-view follows the selected item: a segment's recent change or an
+    /// event opens that profile.
+    private func openFromDetail(_ detail: Detail) {
+        var target: (collection: Int, row: Int)?
+        switch detail {
+        case .segment(let s):
+            let recent = Array(data.collections[state.collection].recent[s].reversed())
+            if recent.indices.contains(state.detailList.selected),
+               let row = collectionModel.row(forKey: recent[state.detailList.selected].key) {
+                target = (state.collection, row)
+            }
+        case .event(let seq):
+            target = live.record(sequence: seq)?.profiles.first
+        default:
+            return
+        }
+        guard let target else { return }
+        state.collection = target.collection
+        state.screen = .profiles
+        state.detail = .profile(row: target.row)
+        state.detailList = TableState()
+        refreshRows()
     }
 
     func selectedIndex(_ count: Int) -> Int? {
