@@ -12,6 +12,8 @@ public final class ProfileQuery {
     private var text: [UInt8] = []
     private var offsets: [Int] = []
     private var built = false
+    /// How often each byte occurs in the text: a search scans for its needle's rarest byte.
+    private var byteCounts = [Int](repeating: 0, count: 256)
 
     public init(model: CollectionModel, collection: Int) {
         self.collection = collection
@@ -31,7 +33,7 @@ public final class ProfileQuery {
         var out: [Int32] = []
         // Scan with memchr (vectorised in libc) for the needle's rarest byte, then compare
         // the whole needle around it; after a match jump to the next profile's text.
-        let k = needle.indices.min { ProfileQuery.commonness(needle[$0]) < ProfileQuery.commonness(needle[$1]) }!
+        let k = needle.indices.min { byteCounts[Int(needle[$0])] < byteCounts[Int(needle[$1])] }!
         let rare = Int32(needle[k])
         text.withUnsafeBytes { hay in
             guard let base = hay.baseAddress else { return }
@@ -53,15 +55,6 @@ public final class ProfileQuery {
             }
         }
         return out
-    }
-
-    /// How often a byte occurs in names, emails and keys (lower is rarer): letters by English
-    /// frequency, digits and punctuation rarer than common letters.
-    static func commonness(_ b: UInt8) -> Int {
-        let order = Array("eaonirstlhcdmyu.@gkpbwfvjxzq-_".utf8)
-        if let i = order.firstIndex(of: b) { return 30 - i + 10 }
-        if b >= 0x30 && b <= 0x39 { return 35 }
-        return 0
     }
 
     /// Sorts rows by a key function; ties keep table order.
@@ -95,6 +88,7 @@ public final class ProfileQuery {
             text.append(0)
         }
         offsets.append(text.count)
+        for b in text { byteCounts[Int(b)] += 1 }
     }
 
     private func appendLowercased(_ s: String) {
