@@ -135,18 +135,25 @@ extension Console {
 
     // MARK: Profiles
 
-    /// Columns that fit `width`: key and name, then the live attributes (aggregates and
-    /// computed first, then known columns, PII left out), then segments and last update.
+    /// Columns that fit `width`: key and name, then the live attributes (computed, then
+    /// aggregates, then known columns, PII left out), then segments and last update.
     func profileColumns(width: Int) -> [ProfileColumn] {
         let m = collectionModel
         var out: [ProfileColumn] = [.key]
         if NameColumn.find(m) != nil { out.append(.name) }
         let nameish = Set(NameColumn.parts(m))
-        var live: [Int] = [], known: [Int] = []
+        // Computed attributes first (they summarise the rest), then event and table
+        // aggregates, then known columns.
+        var computed: [Int] = [], aggregates: [Int] = [], known: [Int] = []
         for (i, a) in m.attributes.enumerated() where !a.pii && !nameish.contains(i) {
-            if case .column = a.source { known.append(i) } else { live.append(i) }
+            switch a.source {
+            case .column: known.append(i)
+            case .computed: computed.append(i)
+            default: aggregates.append(i)
+            }
         }
-        var used = 12 + (out.contains(.name) ? 20 : 0) + 18 + 11
+        let live = computed + aggregates
+        var used = 12 + (out.contains(.name) ? 17 : 0) + 15 + 11
         for i in live + known {
             let w = max(10, min(16, m.attributes[i].name.count + 1)) + 1
             if used + w > width { break }
@@ -162,7 +169,7 @@ extension Console {
     /// its share at 120+ columns).
     var profileTableWidth: Int {
         let w = state.size.width
-        return (w >= 120 ? w - max(40, w * 36 / 100) : w) - 3
+        return (w >= 120 ? w - max(40, w * 33 / 100) : w) - 3
     }
 
     func profileSortColumn() -> ProfileColumn? { state.profileSort }

@@ -9,7 +9,7 @@ extension Console {
             return
         }
         let wide = area.width >= 120
-        let detailWidth = wide ? max(40, area.width * 36 / 100) : 0
+        let detailWidth = wide ? max(40, area.width * 33 / 100) : 0
         let (tableArea, detailArea) = area.splitLeft(area.width - detailWidth)
         let c = state.collection
         let m = collectionModel
