@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortEngine
+import CohortTUI
 
 /// The `cohort` command: the console by default, and the headless subcommands of SPEC §7.
 @main
@@ -27,6 +28,15 @@ struct CohortCommand: ParsableCommand {
     func validate() throws {
         guard speed == "max" || (Double(speed).map { $0 >= 1 } ?? false) else {
             throw ValidationError("--speed takes a number ≥ 1 or 'max', e.g. --speed 1000")
+        }
+        // A theme that does not exist is a typo: say so before the screen starts. A theme
+        // file that exists but is broken is reported inside the console instead.
+        if let dir = ThemeLoader.themesDirectory() {
+            let names = ThemeLoader.available(in: dir)
+            if !names.isEmpty, !names.contains(theme) {
+                let hint = suggestion(for: theme, among: names).map { "did you mean '\($0)'? " } ?? ""
+                throw ValidationError("no theme '\(theme)' in \(dir)/; \(hint)themes: \(names.joined(separator: ", "))")
+            }
         }
     }
 

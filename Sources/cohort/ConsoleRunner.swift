@@ -35,11 +35,11 @@ enum ConsoleRunner {
         if let first = themeErrors.first {
             let more = themeErrors.count > 1 ? " (+\(themeErrors.count - 1) more)" : ""
             console.wallNow = monotonicMicros()
-            console.flash("\(first.description)\(more) — using the default theme", .error, seconds: 20)
+            console.flash("\(first.description)\(more) (default theme in use)", .error, seconds: 20)
         }
         loop.loadTheme = { name in
             (theme, themeDiagnostics) = ThemeLoader.load(named: name, in: themesDirectory)
-            if let first = themeDiagnostics.first(where: { $0.severity == .error }) { return (theme, "\(first.description) — using the default theme") }
+            if let first = themeDiagnostics.first(where: { $0.severity == .error }) { return (theme, "\(first.description) (default theme in use)") }
             return (theme, nil)
         }
         loop.copy = copyToClipboard

@@ -155,6 +155,14 @@ struct CommandLineTests {
         }
     }
 
+    @Test("a theme that does not exist is refused before the screen starts")
+    func unknownTheme() throws {
+        let r = try CLI.run(["--theme", "nosuch"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("no theme 'nosuch' in themes/"))
+        #expect(r.stderr.contains("okabe-ito"))
+    }
+
     @Test("plain cohort without a terminal says the console needs one and exits 1")
     func consoleWithoutTerminal() throws {
         let r = try CLI.run([])
