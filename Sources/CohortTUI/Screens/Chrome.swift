@@ -148,11 +148,12 @@ extension Console {
             (section: title, entries: Action.table.filter { $0.scope == scope }.map { (keys: $0.label, description: $0.description) })
         }
         out.append((section: "Commands (:)", entries: [
-            (keys: ":profiles :segments …", description: "go to a screen"),
+            (keys: ":profiles", description: "go to a screen (also :collections :streams :attributes :segments)"),
             (keys: ":collection NAME", description: "switch collection"),
             (keys: ":theme NAME", description: "switch theme"),
-            (keys: ":speed N | max", description: "replay speed (1 to 100,000× or max)"),
-            (keys: ":pause :resume :step", description: "control the replay"),
+            (keys: ":speed N|max", description: "replay speed (1 to 100,000× or max)"),
+            (keys: ":pause :resume", description: "pause or resume the replay"),
+            (keys: ":step", description: "apply one event"),
             (keys: ":q", description: "quit"),
         ]))
         return out
