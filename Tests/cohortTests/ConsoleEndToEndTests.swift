@@ -154,6 +154,36 @@ struct ConsoleEndToEndTests {
         #expect(modes.contains("icanon") && modes.contains("echo"))
     }
 
+    @Test("a workspace with errors: the diagnostics with positions, exit 1, the terminal restored", .enabled(if: hasTmux))
+    func brokenWorkspace() throws {
+        let dir = try CLI.temporaryDirectory()
+        try "tables:\n  people: { file: tables/people.csv, key: id }\ncollections:\n  people:\n    table: peeple\n    key: id\n".write(toFile: dir + "/cohort.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/tables", withIntermediateDirectories: true)
+        try "id,name\n1,Ada\n".write(toFile: dir + "/tables/people.csv", atomically: true, encoding: .utf8)
+        let s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)'")
+        let end = s.waitFor("STTY", timeout: 20)
+        #expect(end.contains("cohort.yaml:5:12: error:"))
+        #expect(end.contains("did you mean 'people'"))
+        #expect(end.contains("EXIT=1"))
+        let modes = TmuxSession.modes(end)
+        #expect(modes.contains("icanon") && modes.contains("echo"))
+    }
+
+    @Test("a workspace with no events opens at the wall clock with its table data", .enabled(if: hasTmux))
+    func workspaceWithoutEvents() throws {
+        let dir = try CLI.temporaryDirectory()
+        try "tables:\n  people: { file: tables/people.csv, key: id }\ncollections:\n  people:\n    table: people\n    key: id\n    attributes:\n      - { name: name, column: name }\n    segments:\n      - { name: named_ada, condition: \"name = 'Ada'\" }\n".write(toFile: dir + "/cohort.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/tables", withIntermediateDirectories: true)
+        try "id,name\n1,Ada\n2,Alan\n".write(toFile: dir + "/tables/people.csv", atomically: true, encoding: .utf8)
+        let s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)'")
+        s.waitFor("Profiles(people)[2]")
+        try s.type("4")
+        let screen = s.waitFor("named_ada")
+        #expect(screen.contains("■ replay finished"))
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+    }
+
     @Test("a broken theme is reported with file, line and column while the default takes over", .enabled(if: hasTmux))
     func brokenTheme() throws {
         let dir = try CLI.temporaryDirectory()

@@ -48,7 +48,9 @@ public final class LiveWorkspace {
         }
         self.quarantine = quarantine
         driver = ReplayDriver(engine: engine, events: events, speed: speed)
-        if let first = events.first { engine.advance(to: first.timestamp) }
+        // The engine starts at the first event; with none recorded, at the wall clock (as
+        // live ingest would), so table-derived values and memberships still show.
+        engine.advance(to: events.first?.timestamp ?? CivilTime.wallClockMicros())
         collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
         rateHistory = Array(repeating: [], count: workspace.collections.count)
         appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
