@@ -31,6 +31,8 @@ public final class Console {
     public init(live: LiveWorkspace, size: Size, themeName: String = "default", themeNames: [String] = ["default"]) {
         self.live = live
         state = ConsoleState(size: size, themeName: themeName, themeNames: themeNames)
+        let data = DataView(live: live)
+        for c in live.workspace.collections.indices { query(c).prepare(data) }
     }
 
     /// The data this frame shows.

@@ -69,6 +69,10 @@ public final class ProfileQuery {
         rows = idx.map { rows[$0] }
     }
 
+    /// Builds the search text now (the console does it while loading, so the first `/` on a
+    /// large collection does not stall).
+    public func prepare(_ data: DataView) { buildIfNeeded(data) }
+
     /// One lowercased buffer of every profile's searchable text, NUL between fields, so a
     /// match never spans two fields or two profiles.
     private func buildIfNeeded(_ data: DataView) {
