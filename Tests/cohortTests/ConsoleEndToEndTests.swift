@@ -68,6 +68,9 @@ final class TmuxSession {
 
     func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
 
+    /// The screen with its attributes as escape sequences (`capture-pane -e`).
+    func screenWithAttributes() -> String { (try? tmux(["capture-pane", "-e", "-p", "-t", name])) ?? "" }
+
     func press(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
     func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
@@ -180,6 +183,27 @@ struct ConsoleEndToEndTests {
         try s.type("4")
         let screen = s.waitFor("named_ada")
         #expect(screen.contains("■ replay finished"))
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+    }
+
+    @Test("NO_COLOR: emphasis by bold, underline and reverse only, never a colour", .enabled(if: hasTmux))
+    func noColor() throws {
+        let s = try TmuxSession(width: 100, height: 30, command: "NO_COLOR=1 '\(CLI.binary)'")
+        s.waitFor("Profiles(customers)[2,400]")
+        let raw = s.screenWithAttributes()
+        let codes = Set(raw.split(separator: "\u{1b}").compactMap { part -> String? in
+            guard part.hasPrefix("["), let m = part.firstIndex(of: "m") else { return nil }
+            return String(part[part.index(after: part.startIndex)..<m])
+        })
+        let colours = codes.filter { code in
+            code.split(separator: ";").contains { p in
+                guard let n = Int(p) else { return false }
+                return (30...37).contains(n) || (40...47).contains(n) || (90...97).contains(n) || (100...107).contains(n) || n == 38 || n == 48
+            }
+        }
+        #expect(colours.isEmpty, "colour codes under NO_COLOR: \(colours.sorted())")
+        #expect(codes.contains { $0.split(separator: ";").contains("1") }, "no bold at all: \(codes.sorted())")
         try s.type("Q")
         #expect(s.waitFor("EXIT=").contains("EXIT=0"))
     }
