@@ -241,9 +241,7 @@ public struct DefinitionsParser {
 
     // MARK: Node helpers
 
-    private func location(_ node: Node) -> SourceLocation {
-        node.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? .unknown
-    }
+    private func location(_ node: Node) -> SourceLocation { node.sourceLocation }
 
     private func keyLocation(_ m: Node.Mapping, _ key: String) -> SourceLocation {
         for (k, _) in m where k.string == key { return location(k) }
@@ -335,19 +333,6 @@ public struct DefinitionsParser {
     }
 
     private mutating func report(_ e: YamlError) {
-        switch e {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            error(at: SourceLocation(line: mark.line, column: mark.column), "YAML syntax: \(problem)\(ctx)")
-        case .reader(let problem, let offset, _, _):
-            error(at: .unknown, "cannot read cohort.yaml: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            error(at: SourceLocation(line: context.mark.line, column: context.mark.column),
-                  "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                  hint: "names must be unique")
-        default:
-            error(at: .unknown, "cannot read YAML: \(e)")
-        }
+        diagnostics.append(YAMLDiagnostics.diagnostic(for: e, file: file, duplicateHint: "names must be unique"))
     }
 }

@@ -265,9 +265,7 @@ struct ThemeParser {
         return nil
     }
 
-    private func location(_ node: Node) -> SourceLocation {
-        node.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? .unknown
-    }
+    private func location(_ node: Node) -> SourceLocation { node.sourceLocation }
 
     private func didYouMean(_ name: String, _ candidates: [String]) -> String? {
         suggestion(for: name, among: candidates).map { "did you mean '\($0)'?" }
@@ -278,18 +276,7 @@ struct ThemeParser {
     }
 
     private mutating func report(_ e: YamlError) {
-        switch e {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let ctx = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
-            error(at: SourceLocation(line: mark.line, column: mark.column), "YAML syntax: \(problem)\(ctx)",
-                  hint: "check the indentation and quote hex colours (\"#ff0000\")")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            error(at: SourceLocation(line: context.mark.line, column: context.mark.column),
-                  "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping",
-                  hint: "give each role once")
-        default:
-            error(at: .unknown, "cannot read YAML: \(e)")
-        }
+        diagnostics.append(YAMLDiagnostics.diagnostic(for: e, file: file, syntaxHint: "check the indentation and quote hex colours (\"#ff0000\")",
+                                                      duplicateHint: "give each role once"))
     }
 }
