@@ -37,7 +37,7 @@ extension Console {
             TableColumn(title: "WINDOW", width: 8, flex: 0, align: .left),
             TableColumn(title: "FILL", width: 7, flex: 0, align: .right),
             TableColumn(title: "", width: 1, flex: 0, align: .left),
-            TableColumn(title: "DISTRIBUTION", width: 12, flex: 0, align: .left),
+            TableColumn(title: wide ? "DISTRIBUTION" : "SHAPE", width: wide ? 12 : 8, flex: 0, align: .left),
         ]
         return columns
     }
