@@ -31,10 +31,10 @@ enum ConsoleRunner {
         let themeErrors = themeDiagnostics.filter { $0.severity == .error }
         let usedName = themeErrors.isEmpty ? themeName : ThemeLoader.defaultName
         let console = Console(live: live, size: terminal.size, themeName: usedName, themeNames: names.isEmpty ? [usedName] : names)
-        let loop = ConsoleLoop(terminal: terminal, console: console, clock: monotonicMicros)
+        let loop = ConsoleLoop(terminal: terminal, console: console, clock: ProcessClock.micros)
         if let first = themeErrors.first {
             let more = themeErrors.count > 1 ? " (+\(themeErrors.count - 1) more)" : ""
-            console.wallNow = monotonicMicros()
+            console.wallNow = ProcessClock.micros()
             console.flash("\(first.description)\(more) (default theme in use)", .error, seconds: 20)
         }
         loop.loadTheme = { name in
@@ -54,13 +54,6 @@ enum ConsoleRunner {
         let payload = Data(text.utf8).base64EncodedString()
         tty.write(Data("\u{1b}]52;c;\(payload)\u{07}".utf8))
         try? tty.close()
-    }
-
-    /// Monotonic wall time in microseconds (never jumps with the system clock).
-    static func monotonicMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }
 

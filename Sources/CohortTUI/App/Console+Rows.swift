@@ -205,7 +205,8 @@ extension Console {
                 rows = data.collections[state.collection].byLastChange(among: filtered, newestFirst: !key.ascending)
             case let sort?:
                 var r = filtered ?? Array(0..<Int32(data.profileCount(state.collection)))
-                q.sort(&r, ascending: key.ascending) { profileSortValue(sort, row: $0) }
+                let d = data
+                q.sort(&r, ascending: key.ascending) { profileSortValue(sort, row: $0, data: d) }
                 rows = r
             case nil:
                 rows = filtered
@@ -246,7 +247,7 @@ extension Console {
         return (0..<n).contains(s) ? profileRow(at: s) : nil
     }
 
-    func profileSortValue(_ column: ProfileColumn, row: Int) -> Value {
+    func profileSortValue(_ column: ProfileColumn, row: Int, data: DataView) -> Value {
         let c = state.collection
         switch column {
         case .key: return .string(collectionModel.key(ofRow: row))

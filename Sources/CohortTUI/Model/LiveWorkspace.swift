@@ -317,14 +317,3 @@ public struct CollectionLive {
         if recentEvents[row]!.count > 20 { recentEvents[row]!.removeFirst() }
     }
 }
-
-extension Value {
-    /// The value as a Double when it is a number.
-    var numeric: Double? {
-        switch self {
-        case .int(let i): return Double(i)
-        case .double(let d): return d
-        default: return nil
-        }
-    }
-}

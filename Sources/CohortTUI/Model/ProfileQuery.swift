@@ -130,8 +130,8 @@ extension Value {
 }
 
 /// Monotonic process time, for measuring work the console does itself.
-enum ProcessClock {
-    static func micros() -> Int64 {
+public enum ProcessClock {
+    public static func micros() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
