@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortEngine
+import CohortTUI
 
 /// `cohort check`: validates the workspace and reports every problem with its position.
 struct CheckCommand: ParsableCommand {
@@ -21,7 +22,7 @@ struct CheckCommand: ParsableCommand {
         }
         let attributes = ws.collections.reduce(0) { $0 + $1.attributes.count }
         let segments = ws.collections.reduce(0) { $0 + $1.segments.count }
-        func plural(_ n: Int, _ word: String) -> String { "\(grouped(n)) \(word)\(n == 1 ? "" : "s")" }
+        func plural(_ n: Int, _ word: String) -> String { "\(Format.grouped(n)) \(word)\(n == 1 ? "" : "s")" }
         print("ok: " + [plural(ws.collections.count, "collection"), plural(attributes, "attribute"), plural(segments, "segment"),
                         plural(ws.streams.count, "stream"), plural(ws.tables.count, "table")].joined(separator: ", ")
               + (warnings > 0 ? " (\(plural(warnings, "warning")))" : ""))

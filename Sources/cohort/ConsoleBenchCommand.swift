@@ -70,7 +70,7 @@ struct ConsoleBenchCommand: ParsableCommand {
         applied = live.nextSequence - start
         samples.sort()
         guard !samples.isEmpty else { return }
-        print("key latency (replay at full speed, \(grouped(applied)) events applied meanwhile): p50 \(String(format: "%.1f", samples[samples.count / 2])) ms, "
+        print("key latency (replay at full speed, \(Format.grouped(applied)) events applied meanwhile): p50 \(String(format: "%.1f", samples[samples.count / 2])) ms, "
               + "p99 \(String(format: "%.1f", samples[min(samples.count - 1, samples.count * 99 / 100)])) ms, max \(String(format: "%.1f", samples.last!)) ms")
     }
 
@@ -80,7 +80,7 @@ struct ConsoleBenchCommand: ParsableCommand {
         if !FileManager.default.fileExists(atPath: dir + "/cohort.yaml") {
             let t = Stopwatch()
             let summary = try DemoGenerator(customers: profiles, days: 1, seed: 11).write(to: dir)
-            print("generated \(dir): \(grouped(summary.customers)) customers in \(t.seconds.formatted2)s")
+            print("generated \(dir): \(Format.grouped(summary.customers)) customers in \(t.seconds.formatted2)s")
         } else {
             print("using \(dir) (generated earlier)")
         }
@@ -88,7 +88,7 @@ struct ConsoleBenchCommand: ParsableCommand {
         let ws = Workspace.load(directory: dir)
         guard ws.errors.isEmpty else { throw ValidationError("generated workspace has errors") }
         let live = LiveWorkspace(workspace: ws, speed: .infinity)
-        print("loaded and started \(grouped(live.engine.profileCount(collection: 0))) profiles in \(t.seconds.formatted2)s")
+        print("loaded and started \(Format.grouped(live.engine.profileCount(collection: 0))) profiles in \(t.seconds.formatted2)s")
         let size = Size(width: 200, height: 60)
         let consoleStart = Stopwatch()
         let console = Console(live: live, size: size)
@@ -101,7 +101,7 @@ struct ConsoleBenchCommand: ParsableCommand {
         console.state.profileSort = .updated
         let sort = Stopwatch()
         _ = console.render()
-        print("sort \(grouped(live.engine.profileCount(collection: 0))) profiles by last change: \(ms(sort.seconds)) (once per 5 s at most)")
+        print("sort \(Format.grouped(live.engine.profileCount(collection: 0))) profiles by last change: \(ms(sort.seconds)) (once per 5 s at most)")
         report("render 200×60 Profiles frame, sorted", times(frames) { _ in _ = console.render() })
         console.state.lists[.profiles]?.selected = 500_000
         report("render 200×60 Profiles frame, row 500,000 selected", times(frames) { _ in _ = console.render() })
@@ -114,7 +114,7 @@ struct ConsoleBenchCommand: ParsableCommand {
         for text in ["smith", "AMP-0004", "@inbox.example", "zzzz-no-match"] {
             var found = 0
             let samples = times(20) { _ in found = query.filter(text, data: data).count }
-            report("filter \(grouped(live.engine.profileCount(collection: 0))) profiles by \"\(text)\" (\(grouped(found)) match)", samples)
+            report("filter \(Format.grouped(live.engine.profileCount(collection: 0))) profiles by \"\(text)\" (\(Format.grouped(found)) match)", samples)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortEngine
+import CohortTUI
 
 /// `cohort demo`: the demo workspace.
 struct DemoCommand: ParsableCommand {
@@ -35,9 +36,9 @@ struct DemoCommand: ParsableCommand {
         func run() throws {
             let summary = try DemoGenerator(customers: customers, days: days, seed: seed).write(to: out)
             let events = summary.eventsPerStream.reduce(0) { $0 + $1.count }
-            print("wrote \(out): \(grouped(summary.customers)) customers, \(grouped(summary.transactions)) transactions, \(grouped(events)) events ("
-                  + summary.eventsPerStream.map { "\($0.stream) \(grouped($0.count))" }.joined(separator: ", ")
-                  + "), \(grouped(summary.bytesWritten)) bytes")
+            print("wrote \(out): \(Format.grouped(summary.customers)) customers, \(Format.grouped(summary.transactions)) transactions, \(Format.grouped(events)) events ("
+                  + summary.eventsPerStream.map { "\($0.stream) \(Format.grouped($0.count))" }.joined(separator: ", ")
+                  + "), \(Format.grouped(summary.bytesWritten)) bytes")
         }
     }
 }

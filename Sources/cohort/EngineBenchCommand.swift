@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortEngine
+import CohortTUI
 import Foundation
 
 /// `cohort bench engine`: parse, apply, latency, expiry and memory of the live engine on a
@@ -40,7 +41,7 @@ struct EngineBenchCommand: ParsableCommand {
             if !FileManager.default.fileExists(atPath: dir + "/cohort.yaml") {
                 let t = Stopwatch()
                 let summary = try DemoGenerator(customers: customers, days: days, seed: seed).write(to: dir)
-                print("generated \(dir): \(grouped(summary.customers)) customers, \(grouped(summary.eventsPerStream.reduce(0) { $0 + $1.count })) events in \(t.seconds.formatted2)s")
+                print("generated \(dir): \(Format.grouped(summary.customers)) customers, \(Format.grouped(summary.eventsPerStream.reduce(0) { $0 + $1.count })) events in \(t.seconds.formatted2)s")
             } else {
                 print("using \(dir) (generated earlier)")
             }
@@ -62,7 +63,7 @@ struct EngineBenchCommand: ParsableCommand {
             lines += load.lines
         }
         let parseSeconds = parse.seconds
-        print("parse:   \(grouped(lines)) lines in \(parseSeconds.formatted2)s = \(rate(lines, parseSeconds)) lines/s")
+        print("parse:   \(Format.grouped(lines)) lines in \(parseSeconds.formatted2)s = \(rate(lines, parseSeconds)) lines/s")
 
         // Apply: the merged feed into a fresh engine, each apply timed.
         let events = Replay(workspace: ws).feed()
@@ -76,7 +77,7 @@ struct EngineBenchCommand: ParsableCommand {
             latencies[i] = monotonicNanos() - t0
         }
         let applySeconds = apply.seconds
-        print("apply:   \(grouped(events.count)) events in \(applySeconds.formatted2)s = \(rate(events.count, applySeconds)) events/s")
+        print("apply:   \(Format.grouped(events.count)) events in \(applySeconds.formatted2)s = \(rate(events.count, applySeconds)) events/s")
         latencies.sort()
         func pct(_ p: Double) -> String {
             guard !latencies.isEmpty else { return "-" }
@@ -89,7 +90,7 @@ struct EngineBenchCommand: ParsableCommand {
         if let clock = engine.clock {
             let expire = Stopwatch()
             engine.advance(to: clock + CivilTime.microsPerDay)
-            print("expire:  one day across \(grouped(ws.collections.reduce(0) { $0 + $1.table.rows.count })) profiles in \(expire.seconds.formatted2)s")
+            print("expire:  one day across \(Format.grouped(ws.collections.reduce(0) { $0 + $1.table.rows.count })) profiles in \(expire.seconds.formatted2)s")
         }
         let rssEnd = peakRSS()
         let profiles = max(1, ws.collections.reduce(0) { $0 + $1.table.rows.count })
@@ -98,7 +99,7 @@ struct EngineBenchCommand: ParsableCommand {
               + "(\(attributes) attributes; includes retained window inputs), \((rssEngine - rssStart) / 1_048_576) MiB before the first event")
     }
 
-    func rate(_ n: Int, _ s: Double) -> String { s > 0 ? grouped(Int(Double(n) / s)) : "∞" }
+    func rate(_ n: Int, _ s: Double) -> String { s > 0 ? Format.grouped(Int(Double(n) / s)) : "∞" }
 }
 
 /// Wall time since creation, for benchmarks.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortEngine
+import CohortTUI
 import Foundation
 
 /// `cohort replay`: replays the recorded events headless and summarises what happened.
@@ -45,7 +46,7 @@ struct ReplaySummary {
         var lines: [String] = []
         let valid = result.streams.reduce(0) { $0 + $1.valid }
         let clock = result.clock.map(CivilTime.formatTimestamp) ?? "no events"
-        lines.append("replayed \(grouped(valid)) events from \(result.streams.count) streams in \(String(format: "%.2f", seconds))s; clock \(clock)")
+        lines.append("replayed \(Format.grouped(valid)) events from \(result.streams.count) streams in \(String(format: "%.2f", seconds))s; clock \(clock)")
         lines.append("")
         let header = ["stream", "lines", "valid", "applied", "duplicate", "unmatched", "quarantined"]
         var rows: [[String]] = []
@@ -54,27 +55,27 @@ struct ReplaySummary {
             let applied = s.valid - s.unmatched
             let nums = [s.lines, s.valid, applied, s.duplicate, s.unmatched, s.quarantined]
             for i in nums.indices { totals[i] += nums[i] }
-            rows.append([s.name] + nums.map(grouped))
+            rows.append([s.name] + nums.map(Format.grouped))
         }
-        rows.append(["total"] + totals.map(grouped))
+        rows.append(["total"] + totals.map(Format.grouped))
         lines += table(header: header, rows: rows)
         for c in result.collections {
             lines.append("")
-            lines.append("collection \(c.model.name): \(grouped(c.model.table.rows.count)) profiles, \(c.model.attributes.count) attributes")
+            lines.append("collection \(c.model.name): \(Format.grouped(c.model.table.rows.count)) profiles, \(c.model.attributes.count) attributes")
             let segRows = c.model.segments.indices.map { s -> [String] in
                 let size = c.segmentSize(s)
                 let pct = c.model.table.rows.isEmpty ? 0 : Double(size) * 100 / Double(c.model.table.rows.count)
-                return [c.model.segments[s].name, grouped(size), String(format: "%.1f%%", pct)]
+                return [c.model.segments[s].name, Format.grouped(size), String(format: "%.1f%%", pct)]
             }
             if !segRows.isEmpty { lines += table(header: ["segment", "members", "share"], rows: segRows) }
             for (i, w) in c.typeWarnings.enumerated() where w > 0 {
-                lines.append("warning: attribute '\(c.model.attributes[i].name)' skipped \(grouped(w)) non-numeric value\(w == 1 ? "" : "s")")
+                lines.append("warning: attribute '\(c.model.attributes[i].name)' skipped \(Format.grouped(w)) non-numeric value\(w == 1 ? "" : "s")")
             }
         }
         if !result.activations.isEmpty {
             let enters = result.activations.filter { $0.change == .enter }.count
             lines.append("")
-            lines.append("activations: \(grouped(enters)) enter, \(grouped(result.activations.count - enters)) exit")
+            lines.append("activations: \(Format.grouped(enters)) enter, \(Format.grouped(result.activations.count - enters)) exit")
         }
         return lines.joined(separator: "\n")
     }

@@ -18,17 +18,6 @@ enum FileSystem {
     }
 }
 
-/// Thousands separators, as the summaries print counts.
-func grouped(_ n: Int) -> String {
-    let s = String(abs(n))
-    var out = ""
-    for (i, ch) in s.enumerated() {
-        if i > 0, (s.count - i) % 3 == 0 { out.append(",") }
-        out.append(ch)
-    }
-    return n < 0 ? "-" + out : out
-}
-
 /// Parses `--until`/`--now`: an RFC 3339 timestamp, or a date meaning its midnight UTC.
 func parseInstant(_ text: String, option: String) throws -> Int64 {
     if let t = CivilTime.parseTimestamp(text) { return t }
