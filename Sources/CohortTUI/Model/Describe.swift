@@ -99,7 +99,6 @@ public enum ChangeText {
     }
 
     static func short(_ v: Value) -> String {
-        if case .list(let items) = v, items.isEmpty { return "[]" }
         let s = Format.value(v)
         return s.count > 24 ? String(s.prefix(23)) + "…" : s
     }

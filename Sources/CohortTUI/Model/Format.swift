@@ -45,7 +45,7 @@ public enum Format {
         case .string(let s): return s
         case .date(let d): return CivilTime.formatDate(d)
         case .timestamp(let t): return instant(t)
-        case .list(let items): return items.map(value).joined(separator: ", ")
+        case .list(let items): return items.isEmpty ? "[]" : items.map(value).joined(separator: ", ")
         }
     }
 
