@@ -20,7 +20,11 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HeapModule", package: "swift-collections"),
-            ]
+            ],
+            // The engine's hot loops mutate arrays held by classes; the release build skips
+            // the runtime exclusivity checks on them (the debug build, which runs the tests,
+            // keeps them and would trap on a violation).
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(
             name: "CohortTUI",

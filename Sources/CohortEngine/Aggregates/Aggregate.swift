@@ -22,6 +22,15 @@ public struct AggregateInput: Sendable {
         if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
         return tieRow < other.tieRow
     }
+
+    /// Whether this input beats `other` as the answer of `last`: a later timestamp, or at
+    /// the same timestamp the smaller event id, then the earlier row.
+    func followsAsLast(_ other: AggregateInput) -> Bool {
+        let a = timestamp ?? Int64.min, b = other.timestamp ?? Int64.min
+        if a != b { return a > b }
+        if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
+        return tieRow < other.tieRow
+    }
 }
 
 /// The aggregate functions of SPEC §4 computed over a set of inputs, as a plain batch pass.
@@ -78,20 +87,19 @@ public enum Aggregate {
             }
             return best?.0 ?? .null
         case .first, .last:
-            var best: AggregateInput?
-            for i in inputs where !i.value.isNull {
-                guard let b = best else { best = i; continue }
-                if function == .first {
-                    if i.precedes(b) { best = i }
-                } else {
-                    let a = i.timestamp ?? Int64.min, bt = b.timestamp ?? Int64.min
-                    if a > bt || (a == bt && (i.tieID != b.tieID ? i.tieID.utf8.lexicographicallyPrecedes(b.tieID.utf8) : i.tieRow < b.tieRow)) {
-                        best = i
-                    }
-                }
-            }
-            return best?.value ?? .null
+            return edge(function, inputs)?.value ?? .null
         }
+    }
+
+    /// The input that is the answer of `first` or `last`: the earliest (latest) non-null
+    /// input; at one timestamp the smaller event id wins for both, then the earlier row.
+    static func edge(_ function: AggregateFunction, _ inputs: [AggregateInput]) -> AggregateInput? {
+        var best: AggregateInput?
+        for i in inputs where !i.value.isNull {
+            guard let b = best else { best = i; continue }
+            if function == .first ? i.precedes(b) : i.followsAsLast(b) { best = i }
+        }
+        return best
     }
 
     /// The result of sum or average from its exact parts: integers summed with wrap-around

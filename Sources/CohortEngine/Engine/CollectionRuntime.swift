@@ -11,14 +11,15 @@ final class CollectionRuntime {
     var values: [Value]
     /// members[row * segmentCount + segment]
     var members: [Bool]
-    /// The inputs of each aggregate, sorted by (timestamp, event id, stream or row):
-    /// entries[row * slotCount + slot].
-    var entries: [[AggregateInput]]
+    /// The incremental state of each aggregate slot over all rows.
+    let columns: [AggregateColumn]
     /// When each (row, slot) next needs an expiry check; Int64.max when none is scheduled.
     var scheduled: [Int64]
-    /// Values the slot's aggregate skipped as non-numeric at its last recompute:
-    /// slotWarnings[row * slotCount + slot].
-    var slotWarnings: [Int]
+    /// Each row's applied events, newest first, as a linked list through `historyLinks`
+    /// (event index in the engine's store, next link or -1): what an all-time min, max,
+    /// first or last is rebuilt from when a retracted duplicate took its answer.
+    var historyHead: [Int32]
+    var historyLinks: [(event: Int32, next: Int32)] = []
 
     /// slot → attribute index, for aggregates (event or table), and the slot's function
     /// and window (nil for all_time), resolved once.
@@ -50,6 +51,12 @@ final class CollectionRuntime {
     /// Per computed attribute (in `computed` order) and per segment: does it read the clock?
     let computedReadsClock: [Bool]
     let conditionReadsClock: [Bool]
+    /// Which attributes each computed attribute and each segment reads, as bit sets of
+    /// `maskWords` words (computedMasks[k * maskWords + w]), so propagation tests a
+    /// dependency with one AND per word.
+    let maskWords: Int
+    let computedMasks: [UInt64]
+    let conditionMasks: [UInt64]
 
     var slotCount: Int { slotAttribute.count }
 
@@ -95,9 +102,9 @@ final class CollectionRuntime {
         self.attributeSlot = attributeSlot
         slotsByType = byType
         slotsForAnyType = anyType
-        entries = Array(repeating: [], count: rowCount * slotAttribute.count)
+        columns = zip(slotFunction, slotWindow).map { AggregateColumn(function: $0, window: $1, rows: model.table.rows.count) }
         scheduled = Array(repeating: Int64.max, count: rowCount * slotAttribute.count)
-        slotWarnings = Array(repeating: 0, count: rowCount * slotAttribute.count)
+        historyHead = Array(repeating: -1, count: rowCount)
 
         var routes: [Int: [(String, [String: [Int]])]] = [:]
         var columnIndexes: [Int: [String: [Int]]] = [:]
@@ -128,6 +135,15 @@ final class CollectionRuntime {
         keys = model.table.text.map { $0[model.keyColumn] }
         computedReadsClock = exprs.map(\.readsClock)
         conditionReadsClock = conditionExpression.map(\.readsClock)
+        let words = max(1, (attributeCount + 63) / 64)
+        func masks(_ inputs: [[Int]]) -> [UInt64] {
+            var out = [UInt64](repeating: 0, count: inputs.count * words)
+            for (k, list) in inputs.enumerated() { for i in list { out[k * words + i / 64] |= 1 << UInt64(i % 64) } }
+            return out
+        }
+        maskWords = words
+        computedMasks = masks(ins)
+        conditionMasks = masks(conditionInputs)
         let clockReaders = exprs + conditionExpression
         readsDate = clockReaders.contains { $0.readsClock }
         readsTimestamp = clockReaders.contains { $0.readsTimestamp }

@@ -1,26 +1,31 @@
-/// A moment at which the engine must act without a new event: a window's oldest value
-/// leaves it, or a table row's timestamp is reached. Ordered by time for the engine's heap.
+/// A moment at which a windowed aggregate's oldest input leaves its window: the engine must
+/// act at `time` without a new event. Packed into 16 bytes for the engine's heap; ordered by
+/// time, then collection, row and slot.
 struct EngineTimer: Comparable, Sendable {
-    enum Kind: UInt8, Sendable {
-        /// Entries of (collection, row, slot) may leave their window.
-        case expiry
-        /// Table row input `payload` of the pending list becomes visible.
-        case tableRow
+    let time: Int64
+    /// collection (8 bits) | row (32 bits) | slot (24 bits), so one comparison orders ties.
+    let key: UInt64
+
+    init(time: Int64, collection: Int, row: Int, slot: Int) {
+        self.time = time
+        key = UInt64(collection) << 56 | UInt64(row) << 24 | UInt64(slot)
     }
 
-    let time: Int64
-    let kind: Kind
-    let collection: Int32
-    let row: Int32
-    let slot: Int32
-    let payload: Int32
+    var collection: Int { Int(key >> 56) }
+    var row: Int { Int((key >> 24) & 0xFFFF_FFFF) }
+    var slot: Int { Int(key & 0xFF_FFFF) }
 
     static func < (a: EngineTimer, b: EngineTimer) -> Bool {
-        if a.time != b.time { return a.time < b.time }
-        if a.kind != b.kind { return a.kind.rawValue > b.kind.rawValue } // rows appear before expiries at one instant
-        if a.collection != b.collection { return a.collection < b.collection }
-        if a.row != b.row { return a.row < b.row }
-        if a.slot != b.slot { return a.slot < b.slot }
-        return a.payload < b.payload
+        a.time != b.time ? a.time < b.time : a.key < b.key
     }
+}
+
+/// A related-table row whose timestamp is still ahead of the clock: it joins the aggregate
+/// of (collection, row, slot) when the clock reaches `time`.
+struct PendingRow: Sendable {
+    let time: Int64
+    let collection: Int
+    let row: Int
+    let slot: Int
+    let input: AggregateInput
 }

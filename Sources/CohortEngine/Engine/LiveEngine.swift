@@ -21,6 +21,12 @@ public final class LiveEngine {
     public private(set) var streamStats: [StreamStats]
     /// Events applied to at least one profile.
     public private(set) var applied = 0
+    /// When true, aggregates stay current with every event and clock move but computed
+    /// attributes and segments are evaluated only when read (`snapshot`, `value`,
+    /// `isMember`), for runs that watch the end state and no change as it happens: a
+    /// replay that records no activations. The state read is the same; no activation is
+    /// recorded or reported. Set before the first event.
+    public var defersEvaluation = false
 
     let runtimes: [CollectionRuntime]
     /// Whether some collection has a condition reading current_date() / current_timestamp().
@@ -29,16 +35,27 @@ public final class LiveEngine {
     private let streamNames: [String]
     private var timers = Heap<EngineTimer>()
     /// Table-row inputs waiting for the clock to reach their timestamp.
-    private var pendingRows: [AggregateInput] = []
-    /// Kept events per stream by id (the earliest timestamp, then the earlier line), for
-    /// duplicate handling and retraction.
-    private var kept: [[String: Event]]
-    /// Scratch: attributes changed in the current propagation.
-    private var dirty: [Bool] = []
+    /// Sorted by time (then collection, row, slot, file order); `nextPendingRow` is the
+    /// first not yet visible.
+    private var pendingRows: [PendingRow] = []
+    private var nextPendingRow = 0
+    /// Every event applied, in arrival order; `kept` names the copy that counts per stream
+    /// and id (the earliest timestamp, then the earlier line), for duplicates and retraction.
+    private var store: [Event] = []
+    private var kept: [[String: Int32]]
+    /// Scratch: attributes changed in the current propagation, as bits.
+    private var dirtyBits: [UInt64] = []
     /// The day (since the epoch) whose midnight date-reading conditions were last re-evaluated at.
     private var midnightsHandled: Int64 = 0
-    private var dirtyList: [Int] = []
     private var scratchRow: [Value] = []
+    /// Scratch: attributes one event changed for one profile; timers fired at one instant.
+    private var changedScratch: [Int] = []
+    /// Deferred evaluation: rows whose aggregates changed since the last read, per
+    /// collection, and collections whose clock readers the clock has moved past.
+    private var staleRows: [[Int32]]
+    private var isStale: [[Bool]]
+    private var clockStale: [Bool]
+    private var firedScratch: [(collection: Int32, row: Int32, attribute: Int32, order: Int32)] = []
     /// What the changes being made right now are attributed to.
     private var changeCause: ActivationCause = .tables
     /// True while `start` evaluates every profile for the first time (no change reports).
@@ -56,6 +73,9 @@ public final class LiveEngine {
         anyDateReader = runtimes.contains { $0.readsDate }
         anyTimestampReader = runtimes.contains { $0.readsTimestamp }
         kept = Array(repeating: [:], count: workspace.streams.count)
+        staleRows = runtimes.map { _ in [] }
+        isStale = runtimes.map { Array(repeating: false, count: $0.rowCount) }
+        clockStale = runtimes.map { _ in false }
         loadTables(startAt: startAt)
     }
 
@@ -63,7 +83,8 @@ public final class LiveEngine {
 
     /// The state of every collection at the clock, in the shape `ProfileWriter` prints.
     public func snapshot() -> [CollectionState] {
-        runtimes.map { rt in
+        evaluateDeferred()
+        return runtimes.map { rt in
             CollectionState(model: rt.model,
                              values: (0..<rt.rowCount).map { r in Array(rt.values[(r * rt.attributeCount)..<((r + 1) * rt.attributeCount)]) },
                              members: (0..<rt.rowCount).map { r in Array(rt.members[(r * rt.segmentCount)..<((r + 1) * rt.segmentCount)]) },
@@ -72,10 +93,14 @@ public final class LiveEngine {
     }
 
     /// One attribute of one profile.
-    public func value(collection: Int, row: Int, attribute: Int) -> Value { runtimes[collection].value(row, attribute) }
+    public func value(collection: Int, row: Int, attribute: Int) -> Value {
+        evaluateDeferred()
+        return runtimes[collection].value(row, attribute)
+    }
 
     /// Whether a profile is in a segment.
     public func isMember(collection: Int, row: Int, segment: Int) -> Bool {
+        evaluateDeferred()
         let rt = runtimes[collection]
         return rt.members[row * rt.segmentCount + segment]
     }
@@ -108,7 +133,8 @@ public final class LiveEngine {
     @discardableResult
     public func apply(_ event: Event) -> Outcome {
         streamStats[event.stream].lines += 1
-        let old = kept[event.stream][event.id]
+        let oldIndex = kept[event.stream][event.id]
+        let old = oldIndex.map { store[Int($0)] }
         if let old, (event.timestamp, event.line) >= (old.timestamp, old.line) {
             // A duplicate does not move the clock (SPEC §4).
             streamStats[event.stream].duplicate += 1
@@ -120,29 +146,37 @@ public final class LiveEngine {
         defer { moveClock(to: now, including: true) }
         let cause = ActivationCause.event(stream: streamNames[event.stream], eventID: event.id)
 
+        if old != nil { streamStats[event.stream].duplicate += 1 } else { streamStats[event.stream].valid += 1 }
+        let index = Int32(store.count)
+        store.append(event)
+        kept[event.stream][event.id] = index
         if let old {
             // The new copy is the earliest: it replaces the one applied before, which
             // becomes the duplicate.
-            streamStats[event.stream].duplicate += 1
-            let oldRows = route(old)
-            if oldRows.isEmpty { streamStats[event.stream].unmatched -= 1 } else { applied -= 1 }
-            for (c, rows) in oldRows { for row in rows { touch(c, row, with: old, insert: false, now: now, cause: cause) } }
-        } else {
-            streamStats[event.stream].valid += 1
+            var matched = false
+            for rt in runtimes {
+                let rows = rt.rows(for: old)
+                matched = matched || !rows.isEmpty
+                for row in rows { touch(rt.index, row, with: old, insert: false, now: now, cause: cause) }
+            }
+            if matched { applied -= 1 } else { streamStats[event.stream].unmatched -= 1 }
         }
-        kept[event.stream][event.id] = event
 
-        let routed = route(event)
-        guard !routed.isEmpty else {
+        var profiles = 0
+        for rt in runtimes {
+            let rows = rt.rows(for: event)
+            for row in rows {
+                rt.historyLinks.append((event: index, next: rt.historyHead[row]))
+                rt.historyHead[row] = Int32(rt.historyLinks.count - 1)
+                touch(rt.index, row, with: event, insert: true, now: now, cause: cause)
+            }
+            profiles += rows.count
+        }
+        guard profiles > 0 else {
             streamStats[event.stream].unmatched += 1
             return .unmatched
         }
         applied += 1
-        var profiles = 0
-        for (c, rows) in routed {
-            for row in rows { touch(c, row, with: event, insert: true, now: now, cause: cause) }
-            profiles += rows.count
-        }
         return .applied(profiles: profiles)
     }
 
@@ -154,48 +188,65 @@ public final class LiveEngine {
 
     /// The profiles (collection, row) an event belongs to by identity matching.
     public func profiles(of event: Event) -> [(collection: Int, row: Int)] {
-        route(event).flatMap { c, rows in rows.map { (collection: c, row: $0) } }
-    }
-
-    /// The collections and rows an event belongs to.
-    private func route(_ event: Event) -> [(Int, [Int])] {
-        var out: [(Int, [Int])] = []
-        for rt in runtimes {
-            let rows = rt.rows(for: event)
-            if !rows.isEmpty { out.append((rt.index, rows)) }
-        }
-        return out
+        runtimes.flatMap { rt in rt.rows(for: event).map { (collection: rt.index, row: $0) } }
     }
 
     /// Inserts (or removes) an event's contributions to one profile, then propagates.
     private func touch(_ c: Int, _ row: Int, with event: Event, insert: Bool, now: Int64, cause: ActivationCause) {
         let rt = runtimes[c]
-        var changed: [Int] = []
+        changedScratch.removeAll(keepingCapacity: true)
         changeCause = cause
         func visit(_ slot: Int) {
-            let ai = rt.slotAttribute[slot]
-            guard case .events(let agg) = rt.model.attributes[ai].source else { return }
-            if let cond = agg.condition {
-                scratchRow.removeAll(keepingCapacity: true)
-                for p in agg.conditionPaths { scratchRow.append(event.value(at: p)) }
-                guard case .bool(true) = cond.evaluate(scratchRow, now: now) else { return }
-            }
-            guard event.timestamp <= now, agg.window.map({ event.timestamp > now - $0 }) ?? true else { return }
-            let input = AggregateInput(timestamp: event.timestamp, tieID: event.id, tieRow: event.stream,
-                                       value: agg.field.map { event.value(at: $0) } ?? .bool(true))
-            let e = row * rt.slotCount + slot
+            guard let input = eventInput(rt, slot, event, now: now) else { return }
+            let column = rt.columns[slot]
+            var mayChange = true
             if insert {
-                insertSorted(input, into: &rt.entries[e])
+                mayChange = column.insert(input, row: row)
             } else {
-                guard let i = rt.entries[e].firstIndex(where: { $0.tieID == event.id && $0.tieRow == event.stream }) else { return }
-                rt.entries[e].remove(at: i)
+                switch column.remove(input, row: row) {
+                case .unchanged: mayChange = false
+                case .changed: break
+                case .needsRebuild: rebuild(rt, row, slot, now: now)
+                }
             }
-            if recompute(rt, row, slot, now: now) { changed.append(ai) }
+            if mayChange, update(rt, row, slot, now: now) { changedScratch.append(rt.slotAttribute[slot]) }
             schedule(rt, row, slot)
         }
         if let slots = rt.slotsByType[event.type] { for s in slots { visit(s) } }
         for s in rt.slotsForAnyType { visit(s) }
-        if !changed.isEmpty { propagate(rt, row, changed: changed, now: now, cause: cause) }
+        if !changedScratch.isEmpty { propagate(rt, row, changed: changedScratch, now: now, cause: cause) }
+    }
+
+    /// What an event contributes to an event-aggregate slot at `now`: nil when its `where`
+    /// condition is not true or it is outside the window.
+    private func eventInput(_ rt: CollectionRuntime, _ slot: Int, _ event: Event, now: Int64) -> AggregateInput? {
+        guard case .events(let agg) = rt.model.attributes[rt.slotAttribute[slot]].source else { return nil }
+        if let cond = agg.condition {
+            scratchRow.removeAll(keepingCapacity: true)
+            for p in agg.conditionPaths { scratchRow.append(event.value(at: p)) }
+            guard case .bool(true) = cond.evaluate(scratchRow, now: now) else { return nil }
+        }
+        guard event.timestamp <= now, agg.window.map({ event.timestamp > now - $0 }) ?? true else { return nil }
+        return AggregateInput(timestamp: event.timestamp, tieID: event.id, tieRow: event.stream,
+                              value: agg.field.map { event.value(at: $0) } ?? .bool(true))
+    }
+
+    /// Recomputes an all-time slot of one row from the row's kept events (after a retracted
+    /// duplicate took an answer that cannot be undone incrementally).
+    private func rebuild(_ rt: CollectionRuntime, _ row: Int, _ slot: Int, now: Int64) {
+        let column = rt.columns[slot]
+        column.reset(row: row)
+        let type = rt.model.attributes[rt.slotAttribute[slot]].source
+        guard case .events(let agg) = type else { return }
+        var link = rt.historyHead[row]
+        while link >= 0 {
+            let (index, next) = rt.historyLinks[Int(link)]
+            link = next
+            let event = store[Int(index)]
+            guard kept[event.stream][event.id] == index, agg.types?.contains(event.type) ?? true,
+                  let input = eventInput(rt, slot, event, now: now) else { continue }
+            column.insert(input, row: row)
+        }
     }
 
     // MARK: The clock
@@ -204,6 +255,11 @@ public final class LiveEngine {
     /// order, each change stamped with its exact instant.
     public func advance(to t: Int64) { moveClock(to: t, including: true) }
 
+    /// Moves the clock to just before `t`: everything due earlier happens, what is due at
+    /// `t` waits for the event at `t` (so a benchmark can time an event's own work apart
+    /// from the clock's).
+    public func advance(before t: Int64) { moveClock(to: t, including: false) }
+
     /// Moves the clock to `t`, handling timers and midnights before `t` (and at `t` when
     /// `including`). An event at `t` is applied between the two halves, so an event and a
     /// window edge at the same instant make one change, not an exit and an enter.
@@ -211,7 +267,7 @@ public final class LiveEngine {
         guard let current = clock else { start(at: t); return }
         guard t >= current else { return }
         while true {
-            let nextTimer = timers.min?.time ?? Int64.max
+            let nextTimer = min(timers.min?.time ?? Int64.max, nextPendingRow < pendingRows.count ? pendingRows[nextPendingRow].time : Int64.max)
             let nextMidnight = anyDateReader ? (midnightsHandled + 1) * CivilTime.microsPerDay : Int64.max
             let next = min(nextTimer, nextMidnight)
             if including ? next > t : next >= t { break }
@@ -228,41 +284,59 @@ public final class LiveEngine {
 
     /// Handles every timer due at exactly `t`.
     private func fireTimers(at t: Int64) {
-        // Group per profile so one propagation covers every slot that changed at t.
-        var touched: [Int: [Int: [Int]]] = [:] // collection → row → changed attributes
-        var causes: [Int: [Int: Int]] = [:]     // collection → row → attribute named as cause
-        while let top = timers.min, top.time == t {
-            _ = timers.popMin()
-            let c = Int(top.collection), row = Int(top.row), slot = Int(top.slot)
+        firedScratch.removeAll(keepingCapacity: true)
+        func handled(_ c: Int, _ row: Int, _ slot: Int, mayChange: Bool) {
             let rt = runtimes[c]
-            let e = row * rt.slotCount + slot
-            switch top.kind {
-            case .expiry:
-                guard rt.scheduled[e] == t else { continue } // stale
-                rt.scheduled[e] = Int64.max
-            case .tableRow:
-                insertSorted(pendingRows[Int(top.payload)], into: &rt.entries[e])
-            }
             let ai = rt.slotAttribute[slot]
             changeCause = .window(attribute: rt.model.attributes[ai].name)
-            if recompute(rt, row, slot, now: t) {
-                touched[c, default: [:]][row, default: []].append(ai)
-                causes[c, default: [:]][row] = causes[c]?[row] ?? ai
+            if mayChange, update(rt, row, slot, now: t) {
+                firedScratch.append((Int32(c), Int32(row), Int32(ai), Int32(firedScratch.count)))
             }
             schedule(rt, row, slot)
         }
-        for c in touched.keys.sorted() {
+        // Table rows appear before windows expire at the same instant.
+        while nextPendingRow < pendingRows.count, pendingRows[nextPendingRow].time == t {
+            let p = pendingRows[nextPendingRow]
+            nextPendingRow += 1
+            handled(p.collection, p.row, p.slot, mayChange: runtimes[p.collection].columns[p.slot].insert(p.input, row: p.row))
+        }
+        while let top = timers.min, top.time == t {
+            _ = timers.popMin()
+            let c = top.collection, row = top.row, slot = top.slot
             let rt = runtimes[c]
-            for row in touched[c]!.keys.sorted() {
-                let cause = ActivationCause.window(attribute: rt.model.attributes[causes[c]![row]!].name)
-                propagate(rt, row, changed: touched[c]![row]!, now: t, cause: cause)
+            let e = row * rt.slotCount + slot
+            guard rt.scheduled[e] == t else { continue } // stale
+            rt.scheduled[e] = Int64.max
+            let column = rt.columns[slot]
+            handled(c, row, slot, mayChange: column.expire(row: row, through: t - column.window!))
+        }
+        guard !firedScratch.isEmpty else { return }
+        // One propagation per profile covers every slot that changed at t; the cause named
+        // is the first attribute that changed for it.
+        if firedScratch.count > 1 { firedScratch.sort { ($0.collection, $0.row, $0.order) < ($1.collection, $1.row, $1.order) } }
+        var i = 0
+        while i < firedScratch.count {
+            let first = firedScratch[i]
+            var j = i
+            changedScratch.removeAll(keepingCapacity: true)
+            while j < firedScratch.count, firedScratch[j].collection == first.collection, firedScratch[j].row == first.row {
+                changedScratch.append(Int(firedScratch[j].attribute))
+                j += 1
             }
+            let rt = runtimes[Int(first.collection)]
+            let cause = ActivationCause.window(attribute: rt.model.attributes[Int(first.attribute)].name)
+            propagate(rt, Int(first.row), changed: changedScratch, now: t, cause: cause)
+            i = j
         }
     }
 
     /// Re-evaluates computed attributes and segments that read the clock, for every profile.
     private func reevaluateClockReaders(now: Int64, timestampOnly: Bool) {
         for rt in runtimes where timestampOnly ? rt.readsTimestamp : rt.readsDate {
+            if defersEvaluation && !starting {
+                clockStale[rt.index] = true
+                continue
+            }
             for row in 0..<rt.rowCount { propagate(rt, row, changed: [], now: now, cause: .clock, clockMoved: true) }
         }
     }
@@ -274,15 +348,17 @@ public final class LiveEngine {
         defer { starting = false }
         clock = t
         midnightsHandled = CivilTime.day(ofMicros: t)
-        while let top = timers.min, top.time <= t {
-            _ = timers.popMin()
-            let rt = runtimes[Int(top.collection)]
-            insertSorted(pendingRows[Int(top.payload)], into: &rt.entries[Int(top.row) * rt.slotCount + Int(top.slot)])
+        while nextPendingRow < pendingRows.count, pendingRows[nextPendingRow].time <= t {
+            let p = pendingRows[nextPendingRow]
+            nextPendingRow += 1
+            runtimes[p.collection].columns[p.slot].insert(p.input, row: p.row)
         }
         for rt in runtimes {
             for row in 0..<rt.rowCount {
                 for slot in 0..<rt.slotCount {
-                    _ = recompute(rt, row, slot, now: t)
+                    let column = rt.columns[slot]
+                    if let w = column.window { _ = column.expire(row: row, through: t - w) }
+                    _ = update(rt, row, slot, now: t)
                     schedule(rt, row, slot)
                 }
                 propagate(rt, row, changed: Array(0..<rt.attributeCount), now: t, cause: .tables, initial: true)
@@ -297,7 +373,6 @@ public final class LiveEngine {
         // Related-table rows by linking value, built once per (table, column).
         var indexes: [String: [String: [Int]]] = [:]
         for rt in runtimes {
-            var unsorted = Set<Int>()
             for (ai, a) in rt.model.attributes.enumerated() {
                 if case .column(let col) = a.source {
                     for row in 0..<rt.rowCount { rt.values[row * rt.attributeCount + ai] = rt.model.table.rows[row][col] }
@@ -334,40 +409,25 @@ public final class LiveEngine {
                         let input = AggregateInput(timestamp: ts, tieID: "", tieRow: tr, value: agg.fieldColumn.map { cells[$0] } ?? .bool(true))
                         if let ts, let s = startAt, ts <= s {
                             // Already visible when the clock starts: no timer needed.
-                            let e = row * rt.slotCount + slot
-                            rt.entries[e].append(input)
-                            unsorted.insert(e)
+                            rt.columns[slot].insert(input, row: row)
                         } else if let ts {
-                            timers.insert(EngineTimer(time: ts, kind: .tableRow, collection: Int32(rt.index), row: Int32(row), slot: Int32(slot), payload: Int32(pendingRows.count)))
-                            pendingRows.append(input)
+                            pendingRows.append(PendingRow(time: ts, collection: rt.index, row: row, slot: slot, input: input))
                         } else if agg.window == nil {
-                            rt.entries[row * rt.slotCount + slot].append(input)
+                            rt.columns[slot].insert(input, row: row)
                         }
                     }
                 }
             }
-            for e in unsorted { rt.entries[e].sort { $0.precedes($1) } }
         }
+        pendingRows = pendingRows.enumerated().sorted { a, b in
+            let x = a.element, y = b.element
+            return (x.time, x.collection, x.row, x.slot, a.offset) < (y.time, y.collection, y.row, y.slot, b.offset)
+        }.map(\.element)
     }
 
-    /// Inserts keeping (timestamp, id, stream/row) order; arrivals are usually at the end.
-    private func insertSorted(_ input: AggregateInput, into list: inout [AggregateInput]) {
-        var i = list.count
-        while i > 0, input.precedes(list[i - 1]) { i -= 1 }
-        list.insert(input, at: i)
-    }
-
-    /// Drops entries that left the window and recomputes the slot; true when the value changed.
-    private func recompute(_ rt: CollectionRuntime, _ row: Int, _ slot: Int, now: Int64) -> Bool {
-        let e = row * rt.slotCount + slot
-        if let w = rt.slotWindow[slot] {
-            var drop = 0
-            while drop < rt.entries[e].count, let ts = rt.entries[e][drop].timestamp, ts <= now - w { drop += 1 }
-            if drop > 0 { rt.entries[e].removeFirst(drop) }
-        }
-        var warnings = 0
-        let v = Aggregate.compute(rt.slotFunction[slot], rt.entries[e], typeWarnings: &warnings)
-        rt.slotWarnings[e] = warnings
+    /// Takes a slot's current value into the profile's attributes; true when it changed.
+    private func update(_ rt: CollectionRuntime, _ row: Int, _ slot: Int, now: Int64) -> Bool {
+        let v = rt.columns[slot].value(row)
         let at = row * rt.attributeCount + rt.slotAttribute[slot]
         if rt.values[at] == v { return false }
         if let report = onAttributeChange, !starting {
@@ -380,14 +440,13 @@ public final class LiveEngine {
     /// Schedules the next expiry of a windowed slot: when its oldest entry leaves.
     private func schedule(_ rt: CollectionRuntime, _ row: Int, _ slot: Int) {
         let e = row * rt.slotCount + slot
-        guard let w = rt.slotWindow[slot], let oldest = rt.entries[e].first?.timestamp else {
+        guard let due = rt.columns[slot].nextExpiry(row: row) else {
             rt.scheduled[e] = Int64.max
             return
         }
-        let due = oldest + w
         if rt.scheduled[e] == due { return }
         rt.scheduled[e] = due
-        timers.insert(EngineTimer(time: due, kind: .expiry, collection: Int32(rt.index), row: Int32(row), slot: Int32(slot), payload: 0))
+        timers.insert(EngineTimer(time: due, collection: rt.index, row: row, slot: slot))
     }
 
     // MARK: Propagation
@@ -396,14 +455,23 @@ public final class LiveEngine {
     /// the segments that read anything that changed; records membership changes.
     private func propagate(_ rt: CollectionRuntime, _ row: Int, changed: [Int], now: Int64, cause: ActivationCause,
                            clockMoved: Bool = false, initial: Bool = false) {
-        if dirty.count < rt.attributeCount { dirty = Array(repeating: false, count: rt.attributeCount) }
-        dirtyList.removeAll(keepingCapacity: true)
-        for ai in changed where !dirty[ai] { dirty[ai] = true; dirtyList.append(ai) }
+        if defersEvaluation, !starting, !initial {
+            if !isStale[rt.index][row] {
+                isStale[rt.index][row] = true
+                staleRows[rt.index].append(Int32(row))
+            }
+            return
+        }
+        let words = rt.maskWords
+        if dirtyBits.count < words { dirtyBits = Array(repeating: 0, count: words) }
+        for ai in changed { dirtyBits[ai >> 6] |= 1 << UInt64(ai & 63) }
+        func reads(_ masks: [UInt64], _ k: Int) -> Bool {
+            for w in 0..<words where masks[k * words + w] & dirtyBits[w] != 0 { return true }
+            return false
+        }
         let base = row * rt.attributeCount
         for k in rt.computedAttribute.indices {
-            var needed = initial || (clockMoved && rt.computedReadsClock[k])
-            if !needed { for i in rt.computedInputs[k] where dirty[i] { needed = true; break } }
-            guard needed else { continue }
+            guard initial || (clockMoved && rt.computedReadsClock[k]) || reads(rt.computedMasks, k) else { continue }
             scratchRow.removeAll(keepingCapacity: true)
             for i in rt.computedInputs[k] { scratchRow.append(rt.values[base + i]) }
             let v = rt.computedExpression[k].evaluate(scratchRow, now: now)
@@ -413,14 +481,12 @@ public final class LiveEngine {
                     report(AttributeChange(collection: rt.index, row: row, attribute: ai, old: rt.values[base + ai], new: v, at: now, cause: cause))
                 }
                 rt.values[base + ai] = v
-                if !dirty[ai] { dirty[ai] = true; dirtyList.append(ai) }
+                dirtyBits[ai >> 6] |= 1 << UInt64(ai & 63)
             }
         }
         let segBase = row * rt.segmentCount
         for s in rt.conditionExpression.indices {
-            var needed = initial || (clockMoved && rt.conditionReadsClock[s])
-            if !needed { for i in rt.conditionInputs[s] where dirty[i] { needed = true; break } }
-            guard needed else { continue }
+            guard initial || (clockMoved && rt.conditionReadsClock[s]) || reads(rt.conditionMasks, s) else { continue }
             scratchRow.removeAll(keepingCapacity: true)
             for i in rt.conditionInputs[s] { scratchRow.append(rt.values[base + i]) }
             var member = false
@@ -433,14 +499,31 @@ public final class LiveEngine {
                 onActivation?(a)
             }
         }
-        for ai in dirtyList { dirty[ai] = false }
+        for w in 0..<words { dirtyBits[w] = 0 }
+    }
+
+    /// Evaluates what deferred evaluation left: every computed attribute and segment of the
+    /// rows whose aggregates changed, or of every row where the clock moved past readers.
+    private func evaluateDeferred() {
+        guard defersEvaluation, let now = clock else { return }
+        for rt in runtimes {
+            let c = rt.index
+            if clockStale[c] {
+                for row in 0..<rt.rowCount { propagate(rt, row, changed: [], now: now, cause: .clock, initial: true) }
+            } else {
+                for row in staleRows[c] { propagate(rt, Int(row), changed: [], now: now, cause: .clock, initial: true) }
+            }
+            for row in staleRows[c] { isStale[c][Int(row)] = false }
+            staleRows[c].removeAll()
+            clockStale[c] = false
+        }
     }
 
     /// Values skipped as non-numeric by each attribute's aggregates, over all profiles.
     private func finalTypeWarnings(_ rt: CollectionRuntime) -> [Int] {
         var out = [Int](repeating: 0, count: rt.attributeCount)
         for row in 0..<rt.rowCount {
-            for (slot, ai) in rt.slotAttribute.enumerated() { out[ai] += rt.slotWarnings[row * rt.slotCount + slot] }
+            for (slot, ai) in rt.slotAttribute.enumerated() where !rt.columns[slot].warnings.isEmpty { out[ai] += Int(rt.columns[slot].warnings[row]) }
         }
         return out
     }

@@ -1,5 +1,5 @@
 /// A type-checked expression ready to evaluate many times.
-public struct CompiledExpression: Sendable {
+public final class CompiledExpression: Sendable {
     public let source: String
     /// The static result type (`.boolean` for conditions).
     public let type: ValueType

@@ -27,6 +27,8 @@ public struct Replay {
     public func run(progress: (Double) -> Void = { _ in }) -> ReplayResult {
         let events = feed()
         let engine = LiveEngine(workspace: workspace, recordActivations: recordActivations, startAt: events.first?.timestamp)
+        // Without activations to record, only the end state is read: evaluate it once.
+        engine.defersEvaluation = !recordActivations
         for (i, load) in workspace.streamLoads.enumerated() {
             for _ in load.quarantined { engine.quarantined(stream: i) }
         }
