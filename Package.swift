@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             // The engine's hot loops mutate arrays held by classes; the release build skips
             // the runtime exclusivity checks on them (the debug build, which runs the tests,

@@ -102,10 +102,11 @@ struct EngineBenchCommand: ParsableCommand {
             print("expire:  one day across \(Format.grouped(ws.collections.reduce(0) { $0 + $1.table.rows.count })) profiles in \(expire.seconds.formatted2)s")
         }
         let rssEnd = peakRSS()
-        let profiles = max(1, ws.collections.reduce(0) { $0 + $1.table.rows.count })
-        let attributes = ws.collections.reduce(0) { $0 + $1.attributes.count }
-        print("memory:  peak \(rssEnd / 1_048_576) MiB; engine state ≈ \((rssEnd - min(rssEngine, rssEnd)) / Int64(profiles)) bytes per profile after replay "
-              + "(\(attributes) attributes; includes retained window inputs), \((rssEngine - rssStart) / 1_048_576) MiB before the first event")
+        let m = engine.memoryUse()
+        let perAttribute = m.attributes > 0 ? Double(m.statePerProfile) / Double(m.attributes) : 0
+        print("memory:  engine state \(Format.grouped(m.statePerProfile)) bytes per profile (\(m.attributes) attributes over \(Format.grouped(m.profiles)) profiles, "
+              + String(format: "%.1f", perAttribute) + " bytes per attribute; \(Format.grouped(m.windowInputs / max(1, m.profiles))) of them in-window inputs); "
+              + "retained events \(m.retainedEvents / 1_048_576) MiB; peak RSS \(rssEnd / 1_048_576) MiB (\((rssEngine - rssStart) / 1_048_576) MiB before the first event)")
 
         // Replay: the same feed as `cohort replay` runs it (no activations recorded, so
         // computed attributes and segments are evaluated once, when read).

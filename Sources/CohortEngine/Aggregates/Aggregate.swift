@@ -37,7 +37,7 @@ public struct AggregateInput: Sendable {
 public enum Aggregate {
     /// The result of `function` over `inputs`. `typeWarnings` counts values a numeric
     /// function had to skip because they were not numbers.
-    public static func compute(_ function: AggregateFunction, _ inputs: [AggregateInput], typeWarnings: inout Int) -> Value {
+    public static func compute<C: Collection<AggregateInput>>(_ function: AggregateFunction, _ inputs: C, typeWarnings: inout Int) -> Value {
         switch function {
         case .count:
             return .int(Int64(inputs.count))
@@ -93,7 +93,7 @@ public enum Aggregate {
 
     /// The input that is the answer of `first` or `last`: the earliest (latest) non-null
     /// input; at one timestamp the smaller event id wins for both, then the earlier row.
-    static func edge(_ function: AggregateFunction, _ inputs: [AggregateInput]) -> AggregateInput? {
+    static func edge<C: Collection<AggregateInput>>(_ function: AggregateFunction, _ inputs: C) -> AggregateInput? {
         var best: AggregateInput?
         for i in inputs where !i.value.isNull {
             guard let b = best else { best = i; continue }

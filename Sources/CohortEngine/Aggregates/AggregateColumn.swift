@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The incremental state of one aggregate attribute over every profile of a collection.
 ///
 /// Each function keeps only what it needs to answer in O(1) after an input arrives or
@@ -12,7 +14,7 @@ final class AggregateColumn {
     let window: Int64?
 
     /// In-window inputs per row, sorted by `AggregateInput.precedes`; windowed columns only.
-    private(set) var inputs: [[AggregateInput]]
+    private(set) var inputs: [Deque<AggregateInput>]
     /// count: inputs; sum and average: numeric inputs.
     private var counts: [Int32]
     /// sum, average: integer inputs summed with wrap-around, doubles summed exactly.
@@ -141,6 +143,18 @@ final class AggregateColumn {
         }
     }
 
+    /// Bytes of the accumulators over all rows (inputs not included; see `memoryUse`).
+    func stateBytes() -> Int {
+        typealias E = LiveEngine
+        var n = E.bytes(counts) + E.bytes(intSums) + E.bytes(doubleCounts) + E.bytes(doubleSums) + E.bytes(warnings)
+        n += E.bytes(tallies) + E.bytes(lists) + E.bytes(best) + E.bytes(bestCounts) + E.bytes(edges)
+        n += doubleSums.reduce(0) { $0 + $1.heapBytes }
+        for t in tallies where t.capacity > 0 { n += 64 + t.capacity * (MemoryLayout<Value>.stride + MemoryLayout<Int32>.stride) + t.keys.reduce(0) { $0 + E.outOfLine($1) } }
+        n += lists.reduce(0) { $0 + E.outOfLine($1) } + best.reduce(0) { $0 + E.outOfLine($1) }
+        n += edges.reduce(0) { $0 + ($1.map { E.outOfLine($0.value) } ?? 0) }
+        return n
+    }
+
     // MARK: Accumulating
 
     private func add(_ x: AggregateInput, row: Int) -> Bool {
@@ -259,9 +273,9 @@ final class AggregateColumn {
     }
 
     /// Inserts keeping (timestamp, id, stream/row) order; arrivals are usually at the end.
-    static func insertSorted(_ input: AggregateInput, into list: inout [AggregateInput]) {
+    static func insertSorted(_ input: AggregateInput, into list: inout Deque<AggregateInput>) {
         var i = list.count
         while i > 0, input.precedes(list[i - 1]) { i -= 1 }
-        list.insert(input, at: i)
+        if i == list.count { list.append(input) } else { list.insert(input, at: i) }
     }
 }

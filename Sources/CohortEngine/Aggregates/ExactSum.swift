@@ -10,6 +10,9 @@ public struct ExactSum: Sendable, Equatable {
 
     public init() {}
 
+    /// Heap bytes held by the partials.
+    var heapBytes: Int { partials.capacity > 0 ? 32 + partials.capacity * MemoryLayout<Double>.stride : 0 }
+
     public mutating func add(_ x: Double) {
         guard x.isFinite else { special += x; return }
         var x = x

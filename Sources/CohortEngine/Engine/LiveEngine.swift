@@ -33,16 +33,16 @@ public final class LiveEngine {
     private let anyDateReader: Bool
     private let anyTimestampReader: Bool
     private let streamNames: [String]
-    private var timers = Heap<EngineTimer>()
+    private(set) var timers = Heap<EngineTimer>()
     /// Table-row inputs waiting for the clock to reach their timestamp.
     /// Sorted by time (then collection, row, slot, file order); `nextPendingRow` is the
     /// first not yet visible.
-    private var pendingRows: [PendingRow] = []
+    private(set) var pendingRows: [PendingRow] = []
     private var nextPendingRow = 0
     /// Every event applied, in arrival order; `kept` names the copy that counts per stream
     /// and id (the earliest timestamp, then the earlier line), for duplicates and retraction.
-    private var store: [Event] = []
-    private var kept: [[String: Int32]]
+    private(set) var store: [Event] = []
+    private(set) var kept: [[String: Int32]]
     /// Scratch: attributes changed in the current propagation, as bits.
     private var dirtyBits: [UInt64] = []
     /// The day (since the epoch) whose midnight date-reading conditions were last re-evaluated at.
@@ -370,8 +370,10 @@ public final class LiveEngine {
 
     /// Loads known attributes and queues table-aggregate rows by timestamp.
     private func loadTables(startAt: Int64?) {
-        // Related-table rows by linking value, built once per (table, column).
-        var indexes: [String: [String: [Int]]] = [:]
+        // Which profile each related-table row belongs to, as (table row, profile row) pairs
+        // in table order, built once per (table, row column, collection, profile column).
+        var matches: [String: [(tableRow: Int, profileRow: Int)]] = [:]
+        var conditionRow: [Value] = []
         for rt in runtimes {
             for (ai, a) in rt.model.attributes.enumerated() {
                 if case .column(let col) = a.source {
@@ -380,41 +382,41 @@ public final class LiveEngine {
             }
             for (slot, ai) in rt.slotAttribute.enumerated() {
                 guard case .table(let agg) = rt.model.attributes[ai].source, let table = workspace.tables[agg.table] else { continue }
-                let indexKey = agg.table + "\u{0}" + String(agg.rowColumn)
-                let index: [String: [Int]]
-                if let cached = indexes[indexKey] {
-                    index = cached
-                } else {
-                    var built: [String: [Int]] = [:]
-                    for (r, cells) in table.text.enumerated() where !cells[agg.rowColumn].isEmpty { built[cells[agg.rowColumn], default: []].append(r) }
-                    indexes[indexKey] = built
-                    index = built
+                let matchKey = "\(agg.table)\u{0}\(agg.rowColumn)\u{0}\(rt.index)\u{0}\(agg.profileColumn)"
+                if matches[matchKey] == nil {
+                    var profiles: [String: [Int]] = [:]
+                    for (r, cells) in rt.model.table.text.enumerated() where !cells[agg.profileColumn].isEmpty {
+                        profiles[cells[agg.profileColumn], default: []].append(r)
+                    }
+                    var pairs: [(tableRow: Int, profileRow: Int)] = []
+                    for (tr, cells) in table.text.enumerated() where !cells[agg.rowColumn].isEmpty {
+                        for pr in profiles[cells[agg.rowColumn]] ?? [] { pairs.append((tr, pr)) }
+                    }
+                    matches[matchKey] = pairs
                 }
-                for row in 0..<rt.rowCount {
-                    let keyText = rt.model.table.text[row][agg.profileColumn]
-                    guard !keyText.isEmpty, let related = index[keyText] else { continue }
-                    for tr in related {
-                        let cells = table.rows[tr]
-                        if let cond = agg.condition {
-                            guard case .bool(true) = cond.evaluate(agg.conditionColumns.map { cells[$0] }, now: 0) else { continue }
+                for (tr, row) in matches[matchKey]! {
+                    let cells = table.rows[tr]
+                    if let cond = agg.condition {
+                        conditionRow.removeAll(keepingCapacity: true)
+                        for c in agg.conditionColumns { conditionRow.append(cells[c]) }
+                        guard cond.holds(conditionRow, now: 0) else { continue }
+                    }
+                    var ts: Int64?
+                    if let tc = agg.timestampColumn {
+                        switch cells[tc] {
+                        case .timestamp(let t): ts = t
+                        case .date(let d): ts = Int64(d) * CivilTime.microsPerDay
+                        default: ts = nil
                         }
-                        var ts: Int64?
-                        if let tc = agg.timestampColumn {
-                            switch cells[tc] {
-                            case .timestamp(let t): ts = t
-                            case .date(let d): ts = Int64(d) * CivilTime.microsPerDay
-                            default: ts = nil
-                            }
-                        }
-                        let input = AggregateInput(timestamp: ts, tieID: "", tieRow: tr, value: agg.fieldColumn.map { cells[$0] } ?? .bool(true))
-                        if let ts, let s = startAt, ts <= s {
-                            // Already visible when the clock starts: no timer needed.
-                            rt.columns[slot].insert(input, row: row)
-                        } else if let ts {
-                            pendingRows.append(PendingRow(time: ts, collection: rt.index, row: row, slot: slot, input: input))
-                        } else if agg.window == nil {
-                            rt.columns[slot].insert(input, row: row)
-                        }
+                    }
+                    let input = AggregateInput(timestamp: ts, tieID: "", tieRow: tr, value: agg.fieldColumn.map { cells[$0] } ?? .bool(true))
+                    if let ts, let s = startAt, ts <= s {
+                        // Already visible when the clock starts: no timer needed.
+                        rt.columns[slot].insert(input, row: row)
+                    } else if let ts {
+                        pendingRows.append(PendingRow(time: ts, collection: rt.index, row: row, slot: slot, input: input))
+                    } else if agg.window == nil {
+                        rt.columns[slot].insert(input, row: row)
                     }
                 }
             }
