@@ -71,6 +71,10 @@ final class AggregateColumn {
                 // All integers: the exact sum of one double is that double.
                 return function == .sum ? .int(intSums[row]) : .double(Double(intSums[row]) / Double(n))
             }
+            if intSums[row] == 0, case let total = doubleSums[row].value, total != 0 {
+                // No integer part to join: the doubles' exact sum as it is (no copy of the partials).
+                return .double(function == .sum ? total : total / Double(n))
+            }
             return Aggregate.sumResult(function, count: n, intSum: intSums[row], doubles: doubleSums[row], allInts: doubleCounts[row] == 0)
         case .count_distinct: return .int(Int64(tallies[row].count))
         case .distinct: return lists[row]

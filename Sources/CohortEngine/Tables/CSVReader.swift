@@ -34,6 +34,7 @@ public enum CSVReader {
             var endOfRecord = false
             while !endOfRecord {
                 field.removeAll(keepingCapacity: true)
+                var unquoted: UnsafeBufferPointer<UInt8>?
                 if i < n, bytes[i] == UInt8(ascii: "\"") {
                     let quoteLine = line, quoteCol = i - lineStart + 1
                     i += 1
@@ -57,21 +58,25 @@ public enum CSVReader {
                         failed = failed ?? CSVError(line: line, column: i - lineStart + 1, message: "unexpected character after a closing quote")
                     }
                 } else {
+                    let start = i
                     while i < n, bytes[i] != UInt8(ascii: ","), bytes[i] != 0x0A {
                         if bytes[i] == 0x0D, i + 1 < n, bytes[i + 1] == 0x0A { break }
                         if bytes[i] == UInt8(ascii: "\""), failed == nil {
                             failed = CSVError(line: line, column: i - lineStart + 1, message: "quote inside an unquoted field (quote the whole field and double the quote)")
                         }
-                        field.append(bytes[i]); i += 1
+                        i += 1
                     }
+                    // An unquoted field is the bytes as they are: read in place, not copied.
+                    unquoted = UnsafeBufferPointer(rebasing: bytes[start..<i])
                 }
                 // Skip to the field's end if junk followed a closing quote.
                 while i < n, bytes[i] != UInt8(ascii: ","), bytes[i] != 0x0A, !(bytes[i] == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) { i += 1 }
-                if let s = String(validating: field, as: UTF8.self) {
-                    fields.append(s)
+                let valid = field.withUnsafeBufferPointer { String(validating: unquoted ?? $0, as: UTF8.self) }
+                if let valid {
+                    fields.append(valid)
                 } else {
                     failed = failed ?? CSVError(line: line, column: i - lineStart + 1, message: "field is not valid UTF-8")
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    fields.append(field.withUnsafeBufferPointer { String(decoding: unquoted ?? $0, as: UTF8.self) })
                 }
                 if i < n, bytes[i] == UInt8(ascii: ",") {
                     i += 1

@@ -77,20 +77,27 @@ public enum TableLoader {
 
     /// The narrowest column type every non-empty cell fits; `.string` for an all-empty column.
     public static func inferType<C: Sequence>(_ cells: C) -> ColumnType where C.Element == String {
-        var candidates: Set<ColumnType> = [.integer, .double, .boolean, .date, .timestamp]
+        // Candidates in order of preference, as bits (1 << index): the first left wins.
+        let order: [ColumnType] = [.integer, .double, .boolean, .date, .timestamp]
+        var left: UInt8 = 0b11111
         var any = false
         for cell in cells where !cell.isEmpty {
             any = true
-            if candidates.contains(.integer), !isInteger(cell) { candidates.remove(.integer) }
-            if candidates.contains(.double), !isDouble(cell) { candidates.remove(.double) }
-            if candidates.contains(.boolean), !isBoolean(cell) { candidates.remove(.boolean) }
-            if candidates.contains(.date), CivilTime.parseDate(cell) == nil { candidates.remove(.date) }
-            if candidates.contains(.timestamp), CivilTime.parseTimestamp(cell) == nil { candidates.remove(.timestamp) }
-            if candidates.isEmpty { return .string }
+            for (bit, type) in order.enumerated() where left & (1 << bit) != 0 {
+                let fits: Bool
+                switch type {
+                case .integer: fits = isInteger(cell)
+                case .double: fits = isDouble(cell)
+                case .boolean: fits = isBoolean(cell)
+                case .date: fits = CivilTime.parseDate(cell) != nil
+                default: fits = CivilTime.parseTimestamp(cell) != nil
+                }
+                if !fits { left &= ~(1 << bit) }
+            }
+            if left == 0 { return .string }
         }
         guard any else { return .string }
-        for t in [ColumnType.integer, .double, .boolean, .date, .timestamp] where candidates.contains(t) { return t }
-        return .string
+        return order.indices.first { left & (1 << $0) != 0 }.map { order[$0] } ?? .string
     }
 
     public static func typedValue(_ cell: String, as type: ColumnType) -> Value {
@@ -117,7 +124,11 @@ public enum TableLoader {
     /// A decimal number: optional sign, an integer part without leading zeros, an optional
     /// fraction and exponent.
     static func isDouble(_ s: String) -> Bool {
-        let u = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { isDouble(bytes: $0) }
+    }
+
+    private static func isDouble(bytes u: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         func digits() -> Int { let st = i; while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }; return i - st }
         if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
