@@ -103,9 +103,11 @@ struct EngineBenchCommand: ParsableCommand {
         }
         let rssEnd = peakRSS()
         let m = engine.memoryUse()
+        func perProfile(_ bytes: Int) -> String { Format.grouped(bytes / max(1, m.profiles)) }
         let perAttribute = m.attributes > 0 ? Double(m.statePerProfile) / Double(m.attributes) : 0
         print("memory:  engine state \(Format.grouped(m.statePerProfile)) bytes per profile (\(m.attributes) attributes over \(Format.grouped(m.profiles)) profiles, "
-              + String(format: "%.1f", perAttribute) + " bytes per attribute; \(Format.grouped(m.windowInputs / max(1, m.profiles))) of them in-window inputs); "
+              + String(format: "%.1f", perAttribute) + " bytes per attribute: values \(perProfile(m.values)), in-window inputs \(perProfile(m.windowInputs)), "
+              + "tallies \(perProfile(m.tallies)), other aggregate state \(perProfile(m.state - m.values - m.windowInputs - m.tallies))); "
               + "retained events \(m.retainedEvents / 1_048_576) MiB; peak RSS \(rssEnd / 1_048_576) MiB (\((rssEngine - rssStart) / 1_048_576) MiB before the first event)")
 
         // Replay: the same feed as `cohort replay` runs it (no activations recorded, so

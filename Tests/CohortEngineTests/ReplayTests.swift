@@ -107,6 +107,14 @@ struct ReplayTests {
         ])
     }
 
+    @Test("a window input takes 48 bytes, and an optional one no more")
+    func inputLayout() {
+        // Windowed aggregates hold one input per event in their window: its size is the
+        // engine's memory per profile (see `cohort bench engine`).
+        #expect(MemoryLayout<AggregateInput>.stride == 48)
+        #expect(MemoryLayout<AggregateInput?>.stride == 48)
+    }
+
     @Test("aggregate functions follow SPEC §4, ties included")
     func functions() {
         func input(_ ts: Int64?, _ id: String, _ v: Value, row: Int = 0) -> AggregateInput {

@@ -1,35 +1,40 @@
-/// One value fed to an aggregate, with what orders it for first/last.
+/// One value fed to an aggregate, with what orders it for first/last. Laid out in 48
+/// bytes (windowed aggregates hold one per input in their window).
 public struct AggregateInput: Sendable {
-    /// The event's or row's timestamp in microseconds; nil for a table row without one.
-    public var timestamp: Int64?
+    /// The timestamp, Int64.min standing for none.
+    private var rawTimestamp: Int64
     /// Breaks timestamp ties: the event_id for events (smaller first), "" for rows.
     public var tieID: String
-    /// Breaks remaining ties: the row's position in its file.
-    public var tieRow: Int
     public var value: Value
+    private var rawTieRow: Int32
+
+    /// The event's or row's timestamp in microseconds; nil for a table row without one.
+    public var timestamp: Int64? { rawTimestamp == Int64.min ? nil : rawTimestamp }
+    /// Breaks remaining ties: the row's position in its file (the stream, for events).
+    public var tieRow: Int { Int(rawTieRow) }
 
     public init(timestamp: Int64?, tieID: String, tieRow: Int, value: Value) {
-        self.timestamp = timestamp
+        rawTimestamp = timestamp ?? Int64.min
         self.tieID = tieID
-        self.tieRow = tieRow
+        rawTieRow = Int32(tieRow)
         self.value = value
     }
 
     /// Whether this input comes before `other` in time (ties: smaller id, then earlier row).
     func precedes(_ other: AggregateInput) -> Bool {
-        let a = timestamp ?? Int64.min, b = other.timestamp ?? Int64.min
+        let a = rawTimestamp, b = other.rawTimestamp
         if a != b { return a < b }
         if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
-        return tieRow < other.tieRow
+        return rawTieRow < other.rawTieRow
     }
 
     /// Whether this input beats `other` as the answer of `last`: a later timestamp, or at
     /// the same timestamp the smaller event id, then the earlier row.
     func followsAsLast(_ other: AggregateInput) -> Bool {
-        let a = timestamp ?? Int64.min, b = other.timestamp ?? Int64.min
+        let a = rawTimestamp, b = other.rawTimestamp
         if a != b { return a > b }
         if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
-        return tieRow < other.tieRow
+        return rawTieRow < other.rawTieRow
     }
 }
 

@@ -15,14 +15,10 @@ final class AggregateColumn {
 
     /// In-window inputs per row, sorted by `AggregateInput.precedes`; windowed columns only.
     private(set) var inputs: [Deque<AggregateInput>]
-    /// count: inputs; sum and average: numeric inputs.
+    /// count: inputs.
     private var counts: [Int32]
-    /// sum, average: integer inputs summed with wrap-around, doubles summed exactly.
-    private var intSums: [Int64]
-    private var doubleCounts: [Int32]
-    private var doubleSums: [ExactSum]
-    /// sum, average: inputs skipped as non-numeric (type warnings).
-    private(set) var warnings: [Int32]
+    /// sum, average: one struct per row, so an update touches one place in memory.
+    private var sums: [SumState]
     /// count_distinct, distinct, most_frequent: how many inputs hold each non-null value.
     private var tallies: [[Value: Int32]]
     /// distinct: the sorted list, rebuilt only when the set of values changes.
@@ -34,6 +30,17 @@ final class AggregateColumn {
     private var edges: [AggregateInput?]
 
     /// What removing an input did.
+    /// The running parts of a sum or average.
+    struct SumState {
+        /// Numeric inputs, of which doubles; inputs skipped as non-numeric (type warnings).
+        var count: Int32 = 0
+        var doubles: Int32 = 0
+        var warnings: Int32 = 0
+        /// Integer inputs summed with wrap-around, doubles summed exactly.
+        var intSum: Int64 = 0
+        var doubleSum = ExactSum()
+    }
+
     enum Removal {
         case unchanged
         case changed
@@ -48,11 +55,8 @@ final class AggregateColumn {
         func column<T>(_ used: Bool, _ empty: T) -> [T] { used ? Array(repeating: empty, count: rows) : [] }
         let f = function
         inputs = column(window != nil, [])
-        counts = column(f == .count || f == .sum || f == .average, 0)
-        intSums = column(f == .sum || f == .average, 0)
-        doubleCounts = column(f == .sum || f == .average, 0)
-        doubleSums = column(f == .sum || f == .average, ExactSum())
-        warnings = column(f == .sum || f == .average, 0)
+        counts = column(f == .count, 0)
+        sums = column(f == .sum || f == .average, SumState())
         tallies = column(f == .count_distinct || f == .distinct || f == .most_frequent, [:])
         lists = column(f == .distinct, .list([]))
         best = column(f == .min || f == .max || f == .most_frequent, .null)
@@ -65,23 +69,26 @@ final class AggregateColumn {
         switch function {
         case .count: return .int(Int64(counts[row]))
         case .sum, .average:
-            let n = Int(counts[row])
+            let n = Int(sums[row].count), intSum = sums[row].intSum
             if n == 0 { return .null }
-            if doubleCounts[row] == 0 {
+            if sums[row].doubles == 0 {
                 // All integers: the exact sum of one double is that double.
-                return function == .sum ? .int(intSums[row]) : .double(Double(intSums[row]) / Double(n))
+                return function == .sum ? .int(intSum) : .double(Double(intSum) / Double(n))
             }
-            if intSums[row] == 0, case let total = doubleSums[row].value, total != 0 {
+            if intSum == 0, case let total = sums[row].doubleSum.value, total != 0 {
                 // No integer part to join: the doubles' exact sum as it is (no copy of the partials).
                 return .double(function == .sum ? total : total / Double(n))
             }
-            return Aggregate.sumResult(function, count: n, intSum: intSums[row], doubles: doubleSums[row], allInts: doubleCounts[row] == 0)
+            return Aggregate.sumResult(function, count: n, intSum: intSum, doubles: sums[row].doubleSum, allInts: false)
         case .count_distinct: return .int(Int64(tallies[row].count))
         case .distinct: return lists[row]
         case .min, .max, .most_frequent: return best[row]
         case .first, .last: return edges[row]?.value ?? .null
         }
     }
+
+    /// Values a sum or average skipped as non-numeric in a row (0 for other functions).
+    func warnings(_ row: Int) -> Int { sums.isEmpty ? 0 : Int(sums[row].warnings) }
 
     /// Adds one input to a row; false when the value certainly did not change.
     @discardableResult
@@ -136,8 +143,7 @@ final class AggregateColumn {
         if window != nil { inputs[row] = [] }
         switch function {
         case .count: counts[row] = 0
-        case .sum, .average:
-            counts[row] = 0; intSums[row] = 0; doubleCounts[row] = 0; doubleSums[row] = ExactSum(); warnings[row] = 0
+        case .sum, .average: sums[row] = SumState()
         case .count_distinct, .distinct, .most_frequent:
             tallies[row] = [:]
             if function == .distinct { lists[row] = .list([]) }
@@ -148,15 +154,19 @@ final class AggregateColumn {
     }
 
     /// Bytes of the accumulators over all rows (inputs not included; see `memoryUse`).
-    func stateBytes() -> Int {
+    func stateBytes() -> (total: Int, tallies: Int) {
         typealias E = LiveEngine
-        var n = E.bytes(counts) + E.bytes(intSums) + E.bytes(doubleCounts) + E.bytes(doubleSums) + E.bytes(warnings)
-        n += E.bytes(tallies) + E.bytes(lists) + E.bytes(best) + E.bytes(bestCounts) + E.bytes(edges)
-        n += doubleSums.reduce(0) { $0 + $1.heapBytes }
-        for t in tallies where t.capacity > 0 { n += 64 + t.capacity * (MemoryLayout<Value>.stride + MemoryLayout<Int32>.stride) + t.keys.reduce(0) { $0 + E.outOfLine($1) } }
+        var n = E.bytes(counts) + E.bytes(sums)
+        n += E.bytes(lists) + E.bytes(best) + E.bytes(bestCounts) + E.bytes(edges)
+        n += sums.reduce(0) { $0 + $1.doubleSum.heapBytes }
+        var t = E.bytes(tallies)
+        for tally in tallies where tally.capacity > 0 {
+            t += 64 + tally.capacity * (MemoryLayout<Value>.stride + MemoryLayout<Int32>.stride) + tally.keys.reduce(0) { $0 + E.outOfLine($1) }
+        }
+        n += t
         n += lists.reduce(0) { $0 + E.outOfLine($1) } + best.reduce(0) { $0 + E.outOfLine($1) }
         n += edges.reduce(0) { $0 + ($1.map { E.outOfLine($0.value) } ?? 0) }
-        return n
+        return (n, t)
     }
 
     // MARK: Accumulating
@@ -169,11 +179,11 @@ final class AggregateColumn {
             return true
         case .sum, .average:
             var w = 0
-            guard let number = Aggregate.numericValue(v, typeWarnings: &w) else { warnings[row] += Int32(w); return false }
-            counts[row] += 1
+            guard let number = Aggregate.numericValue(v, typeWarnings: &w) else { sums[row].warnings += Int32(w); return false }
+            sums[row].count += 1
             switch number {
-            case .int(let i): intSums[row] = intSums[row] &+ i
-            case .double(let d): doubleCounts[row] += 1; doubleSums[row].add(d)
+            case .int(let i): sums[row].intSum = sums[row].intSum &+ i
+            case .double(let d): sums[row].doubles += 1; sums[row].doubleSum.add(d)
             default: break
             }
             return true
@@ -228,14 +238,14 @@ final class AggregateColumn {
             var changed = false
             for x in gone {
                 var w = 0
-                guard let number = Aggregate.numericValue(x.value, typeWarnings: &w) else { warnings[row] -= Int32(w); continue }
+                guard let number = Aggregate.numericValue(x.value, typeWarnings: &w) else { sums[row].warnings -= Int32(w); continue }
                 changed = true
-                counts[row] -= 1
+                sums[row].count -= 1
                 switch number {
-                case .int(let i): intSums[row] = intSums[row] &- i
+                case .int(let i): sums[row].intSum = sums[row].intSum &- i
                 case .double(let d):
-                    doubleCounts[row] -= 1
-                    if doubleCounts[row] == 0 { doubleSums[row] = ExactSum() } else { doubleSums[row].remove(d) }
+                    sums[row].doubles -= 1
+                    if sums[row].doubles == 0 { sums[row].doubleSum = ExactSum() } else { sums[row].doubleSum.remove(d) }
                 default: break
                 }
             }

@@ -5,8 +5,11 @@ public struct EngineMemory: Sendable {
     /// Attribute values, memberships, aggregate state (with in-window inputs), timers and
     /// pending table rows: what the engine needs to stay exact as events and time arrive.
     public var state = 0
-    /// The part of `state` that is in-window inputs of windowed aggregates.
+    /// Parts of `state`: attribute values; in-window inputs of windowed aggregates; the
+    /// value tallies of count_distinct, distinct and most_frequent.
+    public var values = 0
     public var windowInputs = 0
+    public var tallies = 0
     /// The kept events themselves, the duplicate index (stream, event_id) and each
     /// profile's list of its events: the retained raw events.
     public var retainedEvents = 0
@@ -23,12 +26,14 @@ extension LiveEngine {
         for rt in runtimes {
             m.profiles += rt.rowCount
             m.attributes += rt.attributeCount
-            m.state += Self.bytes(rt.values) + rt.values.reduce(0) { $0 + Self.outOfLine($1) }
+            m.values += Self.bytes(rt.values) + rt.values.reduce(0) { $0 + Self.outOfLine($1) }
+            m.state += m.values
             m.state += Self.bytes(rt.members) + Self.bytes(rt.scheduled)
             for column in rt.columns {
-                let (total, window) = column.memoryUse()
-                m.state += total
-                m.windowInputs += window
+                let use = column.memoryUse()
+                m.state += use.total
+                m.windowInputs += use.windowInputs
+                m.tallies += use.tallies
             }
             m.retainedEvents += Self.bytes(rt.historyHead) + Self.bytes(rt.historyLinks)
         }
@@ -54,7 +59,7 @@ extension LiveEngine {
 
 extension AggregateColumn {
     /// Bytes held by this column over all rows, and the part that is in-window inputs.
-    func memoryUse() -> (total: Int, windowInputs: Int) {
+    func memoryUse() -> (total: Int, windowInputs: Int, tallies: Int) {
         typealias E = LiveEngine
         var window = E.bytes(inputs)
         for list in inputs where !list.isEmpty {
@@ -63,6 +68,7 @@ extension AggregateColumn {
             window += 48 + capacity * MemoryLayout<AggregateInput>.stride
             window += list.reduce(0) { $0 + E.outOfLine($1.value) + ($1.tieID.utf8.count > 15 ? $1.tieID.utf8.count + 32 : 0) }
         }
-        return (window + stateBytes(), window)
+        let state = stateBytes()
+        return (window + state.total, window, state.tallies)
     }
 }

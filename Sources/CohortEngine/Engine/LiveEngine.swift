@@ -525,7 +525,7 @@ public final class LiveEngine {
     private func finalTypeWarnings(_ rt: CollectionRuntime) -> [Int] {
         var out = [Int](repeating: 0, count: rt.attributeCount)
         for row in 0..<rt.rowCount {
-            for (slot, ai) in rt.slotAttribute.enumerated() where !rt.columns[slot].warnings.isEmpty { out[ai] += Int(rt.columns[slot].warnings[row]) }
+            for (slot, ai) in rt.slotAttribute.enumerated() { out[ai] += rt.columns[slot].warnings(row) }
         }
         return out
     }
