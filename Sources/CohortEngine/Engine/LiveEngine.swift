@@ -300,6 +300,7 @@ public final class LiveEngine {
             nextPendingRow += 1
             handled(p.collection, p.row, p.slot, mayChange: runtimes[p.collection].columns[p.slot].insert(p.input, row: p.row))
         }
+        releaseRevealedRows()
         while let top = timers.min, top.time == t {
             _ = timers.popMin()
             let c = top.collection, row = top.row, slot = top.slot
@@ -330,6 +331,13 @@ public final class LiveEngine {
         }
     }
 
+    /// Frees the table rows already revealed once they are most of the list.
+    private func releaseRevealedRows() {
+        guard nextPendingRow >= 4096, nextPendingRow * 2 >= pendingRows.count else { return }
+        pendingRows = Array(pendingRows[nextPendingRow...]) // a fresh, smaller buffer
+        nextPendingRow = 0
+    }
+
     /// Re-evaluates computed attributes and segments that read the clock, for every profile.
     private func reevaluateClockReaders(now: Int64, timestampOnly: Bool) {
         for rt in runtimes where timestampOnly ? rt.readsTimestamp : rt.readsDate {
@@ -353,6 +361,7 @@ public final class LiveEngine {
             nextPendingRow += 1
             runtimes[p.collection].columns[p.slot].insert(p.input, row: p.row)
         }
+        releaseRevealedRows()
         for rt in runtimes {
             for row in 0..<rt.rowCount {
                 for slot in 0..<rt.slotCount {
