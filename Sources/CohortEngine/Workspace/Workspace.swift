@@ -56,16 +56,20 @@ struct WorkspaceLoader {
                                           hint: "point --workspace at a folder with a cohort.yaml, or create one with 'cohort demo generate --out DIR'"))
         }
 
+        // Every table and stream file read and parsed at once, on every core.
+        let files = readFiles(defs)
+
         // Tables.
         var tables: [String: Table] = [:]
-        for t in defs.tables {
+        for (k, t) in defs.tables.enumerated() {
             let p = path(t.file.value)
             guard FileManager.default.fileExists(atPath: p) else {
                 error(t.file.location, "table '\(t.name.value)': file '\(t.file.value)' not found", hint: similarFile(t.file.value))
                 continue
             }
             do {
-                let (table, problems) = try TableLoader.load(name: t.name.value, path: p)
+                guard case .table(let result)? = files[k] else { continue }
+                let (table, problems) = try result.get()
                 for pr in problems {
                     diagnostics.append(Diagnostic(file: t.file.value, line: pr.line, column: pr.column, message: pr.message))
                 }
@@ -90,7 +94,10 @@ struct WorkspaceLoader {
                 loads.append(StreamLoad())
                 continue
             }
-            do { loads.append(try StreamReader.read(path: p, stream: i)) } catch {
+            do {
+                guard case .stream(let result)? = files[defs.tables.count + i] else { loads.append(StreamLoad()); continue }
+                loads.append(try result.get())
+            } catch {
                 self.error(file.location, "stream '\(s.name.value)': cannot read '\(file.value)': \(error.localizedDescription)")
                 loads.append(StreamLoad())
             }
@@ -104,6 +111,40 @@ struct WorkspaceLoader {
         diagnostics.sort { ($0.file == "cohort.yaml" ? 0 : 1, $0.file, $0.line, $0.column) < ($1.file == "cohort.yaml" ? 0 : 1, $1.file, $1.line, $1.column) }
         return Workspace(directory: directory, definitions: defs, tables: tables, streams: defs.streams, streamLoads: loads,
                          collections: collections, diagnostics: diagnostics)
+    }
+
+    /// A table or stream file read and parsed.
+    enum FileLoad: Sendable {
+        case table(Result<(Table, [TableLoader.Problem]), any Error>)
+        case stream(Result<StreamLoad, any Error>)
+    }
+
+    /// Reads every table file, then every stream file (in that order in the result; nil where
+    /// the file is missing), in parallel, the largest first so the cores finish together.
+    func readFiles(_ defs: Definitions) -> [FileLoad?] {
+        var jobs: [(index: Int, path: String, stream: Int?)] = []
+        for (k, t) in defs.tables.enumerated() { jobs.append((k, path(t.file.value), nil)) }
+        for (i, s) in defs.streams.enumerated() {
+            if let file = s.file { jobs.append((defs.tables.count + i, path(file.value), i)) }
+        }
+        jobs = jobs.filter { FileManager.default.fileExists(atPath: $0.path) }
+        let sizes = jobs.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+        let order = jobs.indices.sorted { sizes[$0] > sizes[$1] }
+        let results = UnsafeMutableBufferPointer<FileLoad?>.allocate(capacity: defs.tables.count + defs.streams.count)
+        results.initialize(repeating: nil)
+        defer { _ = results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let out = results
+        let work = jobs
+        DispatchQueue.concurrentPerform(iterations: order.count) { n in
+            let job = work[order[n]]
+            if let stream = job.stream {
+                out[job.index] = .stream(Result { try StreamReader.read(path: job.path, stream: stream) })
+            } else {
+                let name = defs.tables[job.index].name.value
+                out[job.index] = .table(Result { try TableLoader.load(name: name, path: job.path) })
+            }
+        }
+        return Array(results)
     }
 
     @discardableResult
