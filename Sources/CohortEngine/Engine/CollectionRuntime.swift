@@ -28,6 +28,10 @@ final class CollectionRuntime {
     let slotWindow: [Int64?]
     /// attribute → slot, or -1.
     let attributeSlot: [Int]
+    /// Per slot: its event aggregate's definition (nil for a table aggregate), held by
+    /// reference so the per-event path does not copy it; and the cause its window's changes name.
+    let eventSlots: [EventAggregateModel?]
+    let windowCauses: [ActivationCause]
     /// Event-aggregate slots by event type, and those counting every type.
     let slotsByType: [String: [Int]]
     let slotsForAnyType: [Int]
@@ -100,6 +104,10 @@ final class CollectionRuntime {
         self.slotFunction = slotFunction
         self.slotWindow = slotWindow
         self.attributeSlot = attributeSlot
+        eventSlots = slotAttribute.map { ai in
+            if case .events(let agg) = model.attributes[ai].source { return agg } else { return nil }
+        }
+        windowCauses = slotAttribute.map { .window(attribute: model.attributes[$0].name) }
         slotsByType = byType
         slotsForAnyType = anyType
         columns = zip(slotFunction, slotWindow).map { AggregateColumn(function: $0, window: $1, rows: model.table.rows.count) }

@@ -220,7 +220,7 @@ public final class LiveEngine {
     /// What an event contributes to an event-aggregate slot at `now`: nil when its `where`
     /// condition is not true or it is outside the window.
     private func eventInput(_ rt: CollectionRuntime, _ slot: Int, _ event: Event, now: Int64) -> AggregateInput? {
-        guard case .events(let agg) = rt.model.attributes[rt.slotAttribute[slot]].source else { return nil }
+        guard let agg = rt.eventSlots[slot] else { return nil }
         if let cond = agg.condition {
             scratchRow.removeAll(keepingCapacity: true)
             for p in agg.conditionPaths { scratchRow.append(event.value(at: p)) }
@@ -236,8 +236,7 @@ public final class LiveEngine {
     private func rebuild(_ rt: CollectionRuntime, _ row: Int, _ slot: Int, now: Int64) {
         let column = rt.columns[slot]
         column.reset(row: row)
-        let type = rt.model.attributes[rt.slotAttribute[slot]].source
-        guard case .events(let agg) = type else { return }
+        guard let agg = rt.eventSlots[slot] else { return }
         var link = rt.historyHead[row]
         while link >= 0 {
             let (index, next) = rt.historyLinks[Int(link)]
@@ -288,7 +287,7 @@ public final class LiveEngine {
         func handled(_ c: Int, _ row: Int, _ slot: Int, mayChange: Bool) {
             let rt = runtimes[c]
             let ai = rt.slotAttribute[slot]
-            changeCause = .window(attribute: rt.model.attributes[ai].name)
+            changeCause = rt.windowCauses[slot]
             if mayChange, update(rt, row, slot, now: t) {
                 firedScratch.append((Int32(c), Int32(row), Int32(ai), Int32(firedScratch.count)))
             }
@@ -325,7 +324,7 @@ public final class LiveEngine {
                 j += 1
             }
             let rt = runtimes[Int(first.collection)]
-            let cause = ActivationCause.window(attribute: rt.model.attributes[Int(first.attribute)].name)
+            let cause = rt.windowCauses[rt.attributeSlot[Int(first.attribute)]]
             propagate(rt, Int(first.row), changed: changedScratch, now: t, cause: cause)
             i = j
         }

@@ -42,7 +42,8 @@ public enum AttributeSource: Sendable {
     case computed(CompiledExpression, inputs: [Int])
 }
 
-public struct EventAggregateModel: Sendable {
+/// An aggregate over events; a class so the engine's per-event path reads it without copying.
+public final class EventAggregateModel: Sendable {
     public let function: AggregateFunction
     public let field: FieldPath?
     /// Event types counted; nil means every type.
@@ -52,6 +53,16 @@ public struct EventAggregateModel: Sendable {
     public let conditionPaths: [FieldPath]
     /// Window length in microseconds; nil for all_time.
     public let window: Int64?
+
+    init(function: AggregateFunction, field: FieldPath?, types: Set<String>?, condition: CompiledExpression?,
+         conditionPaths: [FieldPath], window: Int64?) {
+        self.function = function
+        self.field = field
+        self.types = types
+        self.condition = condition
+        self.conditionPaths = conditionPaths
+        self.window = window
+    }
 }
 
 public struct TableAggregateModel: Sendable {
