@@ -147,26 +147,14 @@ public enum EventDecoder {
     static func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = bytes.count
+        guard let base = bytes.baseAddress else { return nil }
         while i < n {
-            let c = bytes[i]
-            if c < 0x80 { i += 1; continue }
-            let len: Int
-            var minScalar: UInt32
-            var scalar: UInt32
-            switch c {
-            case 0xC2...0xDF: len = 2; scalar = UInt32(c & 0x1F); minScalar = 0x80
-            case 0xE0...0xEF: len = 3; scalar = UInt32(c & 0x0F); minScalar = 0x800
-            case 0xF0...0xF4: len = 4; scalar = UInt32(c & 0x07); minScalar = 0x10000
-            default: return i
-            }
-            guard i + len <= n else { return i }
-            for k in 1..<len {
-                let b = bytes[i + k]
-                guard b & 0xC0 == 0x80 else { return i }
-                scalar = scalar << 6 | UInt32(b & 0x3F)
-            }
-            if scalar < minScalar || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
-            minScalar = 0
+            // Eight ASCII bytes at a time.
+            while n - i >= 8, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < n else { break }
+            if bytes[i] < 0x80 { i += 1; continue }
+            let len = UTF8Check.sequenceLength(base + i, base + n)
+            if len == 0 { return i }
             i += len
         }
         return nil

@@ -60,47 +60,11 @@ public enum CivilTime {
     /// fraction of up to nine digits, `Z` or `±HH:MM`) into microseconds; nil otherwise.
     /// Digits beyond microseconds are truncated, as Spark does.
     public static func parseTimestamp<S: StringProtocol>(_ text: S, requireZone: Bool = true) -> Int64? {
-        let u = Array(text.utf8)
-        guard u.count >= 19,
-              let y = digits(u, 0, 4), u[4] == UInt8(ascii: "-"),
-              let mo = digits(u, 5, 2), u[7] == UInt8(ascii: "-"),
-              let d = digits(u, 8, 2),
-              u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " "),
-              let h = digits(u, 11, 2), u[13] == UInt8(ascii: ":"),
-              let mi = digits(u, 14, 2), u[16] == UInt8(ascii: ":"),
-              let s = digits(u, 17, 2),
-              (1...12).contains(mo), d >= 1, d <= daysInMonth(year: y, month: mo),
-              h < 24, mi < 60, s < 60
-        else { return nil }
-        var i = 19
-        var micros: Int64 = 0
-        if i < u.count, u[i] == UInt8(ascii: ".") {
-            i += 1
-            var n = 0
-            while i < u.count, let dg = digit(u[i]) {
-                if n < 6 { micros = micros * 10 + Int64(dg) }
-                n += 1; i += 1
-            }
-            guard n > 0, n <= 9 else { return nil }
-            for _ in min(n, 6)..<6 { micros *= 10 }
+        if let t = text.utf8.withContiguousStorageIfAvailable({ parseTimestamp(utf8: $0, requireZone: requireZone) }) {
+            return t
         }
-        var offsetSeconds: Int64 = 0
-        if i == u.count {
-            if requireZone { return nil }
-        } else if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
-            let sign: Int64 = u[i] == UInt8(ascii: "-") ? -1 : 1
-            guard u.count == i + 6, let oh = digits(u, i + 1, 2), u[i + 3] == UInt8(ascii: ":"),
-                  let om = digits(u, i + 4, 2), oh < 24, om < 60 else { return nil }
-            offsetSeconds = sign * Int64(oh * 3600 + om * 60)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == u.count else { return nil }
-        let secs = days(year: y, month: mo, day: d) * 86_400 + Int64(h * 3600 + mi * 60 + s) - offsetSeconds
-        return secs * microsPerSecond + micros
+        var copy = String(text)
+        return copy.withUTF8 { parseTimestamp(utf8: $0, requireZone: requireZone) }
     }
 
     /// `2026-09-01T12:00:03Z`, with a fraction (trailing zeros trimmed) only when non-zero.
