@@ -12,9 +12,14 @@ enum FileSystem {
 
     /// Writes lines to a file atomically (a temporary file renamed into place).
     static func writeLines(_ lines: [String], to path: String) throws {
-        var text = lines.joined(separator: "\n")
-        if !lines.isEmpty { text += "\n" }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var data = Data()
+        data.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
+        for line in lines {
+            var line = line
+            line.withUTF8 { data.append($0) }
+            data.append(0x0A)
+        }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }
 

@@ -35,25 +35,7 @@ public enum ProfileWriter {
 
     /// One profile line: `{"collection":…,"key":…,"attributes":{…},"segments":[…]}`.
     public static func profileLine(_ state: CollectionState, row: Int) -> String {
-        var out = "{\"collection\":"
-        JSONWriter.writeString(state.model.name, to: &out)
-        out += ",\"key\":"
-        JSONWriter.writeString(state.model.key(ofRow: row), to: &out)
-        out += ",\"attributes\":{"
-        for (i, a) in state.model.attributes.enumerated() {
-            if i > 0 { out += "," }
-            JSONWriter.writeString(a.name, to: &out)
-            out += ":"
-            write(state.values[row][i], to: &out)
-        }
-        out += "},\"segments\":["
-        let names = state.model.segments.indices.filter { state.members[row][$0] }.map { state.model.segments[$0].name }.sorted()
-        for (i, n) in names.enumerated() {
-            if i > 0 { out += "," }
-            JSONWriter.writeString(n, to: &out)
-        }
-        out += "]}"
-        return out
+        LineFormat(state.model).line(state, row: row)
     }
 
     /// Every profile line of a replay, sorted by collection then key.
@@ -63,9 +45,55 @@ public enum ProfileWriter {
             let rows = state.model.table.rows.indices.sorted {
                 state.model.key(ofRow: $0).utf8.lexicographicallyPrecedes(state.model.key(ofRow: $1).utf8)
             }
-            for r in rows { out.append(profileLine(state, row: r)) }
+            let format = LineFormat(state.model)
+            out.reserveCapacity(out.count + rows.count)
+            for r in rows { out.append(format.line(state, row: r)) }
         }
         return out
+    }
+
+    /// The parts of a collection's profile lines that are the same on every line, escaped once.
+    struct LineFormat {
+        /// `{"collection":"NAME","key":`
+        let head: String
+        /// `,"attributes":{"a":` then `,"b":` and so on.
+        let keys: [String]
+        /// Segment names as JSON strings, and the segments in name order.
+        let segmentNames: [String]
+        let segmentOrder: [Int]
+
+        init(_ model: CollectionModel) {
+            var head = "{\"collection\":"
+            JSONWriter.writeString(model.name, to: &head)
+            self.head = head + ",\"key\":"
+            keys = model.attributes.enumerated().map { i, a in
+                var k = i == 0 ? ",\"attributes\":{" : ","
+                JSONWriter.writeString(a.name, to: &k)
+                return k + ":"
+            }
+            segmentNames = model.segments.map { ProfileWriter.json(.string($0.name)) }
+            segmentOrder = model.segments.indices.sorted { model.segments[$0].name < model.segments[$1].name }
+        }
+
+        func line(_ state: CollectionState, row: Int) -> String {
+            var out = head
+            out.reserveCapacity(1024)
+            JSONWriter.writeString(state.model.key(ofRow: row), to: &out)
+            if keys.isEmpty { out += ",\"attributes\":{" }
+            for (i, v) in state.values[row].enumerated() {
+                out += keys[i]
+                write(v, to: &out)
+            }
+            out += "},\"segments\":["
+            var first = true
+            for s in segmentOrder where state.members[row][s] {
+                if !first { out += "," }
+                first = false
+                out += segmentNames[s]
+            }
+            out += "]}"
+            return out
+        }
     }
 
     /// One activation line: `{"collection":…,"segment":…,"key":…,"change":"enter","at":…}`.
