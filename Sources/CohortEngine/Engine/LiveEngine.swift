@@ -21,11 +21,12 @@ public final class LiveEngine {
     public private(set) var streamStats: [StreamStats]
     /// Events applied to at least one profile.
     public private(set) var applied = 0
-    /// When true, aggregates stay current with every event and clock move but computed
-    /// attributes and segments are evaluated only when read (`snapshot`, `value`,
-    /// `isMember`), for runs that watch the end state and no change as it happens: a
-    /// replay that records no activations. The state read is the same; no activation is
-    /// recorded or reported. Set before the first event.
+    /// When true, only the state at the clock is kept, for runs that watch the end state and
+    /// no change as it happens (a replay that records no activations): aggregates take every
+    /// event, but windows are trimmed when touched and when read instead of by timers, and
+    /// computed attributes and segments are evaluated only when read (`snapshot`, `value`,
+    /// `isMember`). The state read is the same; no activation is recorded or reported. Set
+    /// before the first event.
     public var defersEvaluation = false
 
     let runtimes: [CollectionRuntime]
@@ -201,7 +202,10 @@ public final class LiveEngine {
             let column = rt.columns[slot]
             var mayChange = true
             if insert {
-                mayChange = column.insert(input, row: row)
+                // Deferred, windows are not timed: what left the window goes as the next input comes.
+                var trimmed = false
+                if defersEvaluation, let w = column.window { trimmed = column.expire(row: row, through: now - w) }
+                mayChange = column.insert(input, row: row) || trimmed
             } else {
                 switch column.remove(input, row: row) {
                 case .unchanged: mayChange = false
@@ -449,6 +453,9 @@ public final class LiveEngine {
 
     /// Schedules the next expiry of a windowed slot: when its oldest entry leaves.
     private func schedule(_ rt: CollectionRuntime, _ row: Int, _ slot: Int) {
+        // Deferred evaluation reads only the state at the clock: windows are trimmed when
+        // touched and when read (`evaluateDeferred`), so no timer is needed.
+        if defersEvaluation { return }
         let e = row * rt.slotCount + slot
         guard let due = rt.columns[slot].nextExpiry(row: row) else {
             rt.scheduled[e] = Int64.max
@@ -518,6 +525,16 @@ public final class LiveEngine {
         guard defersEvaluation, let now = clock else { return }
         for rt in runtimes {
             let c = rt.index
+            for (slot, column) in rt.columns.enumerated() {
+                guard let w = column.window else { continue }
+                changeCause = rt.windowCauses[slot]
+                for row in 0..<rt.rowCount where column.expire(row: row, through: now - w) {
+                    if update(rt, row, slot, now: now), !isStale[c][row] {
+                        isStale[c][row] = true
+                        staleRows[c].append(Int32(row))
+                    }
+                }
+            }
             if clockStale[c] {
                 for row in 0..<rt.rowCount { propagate(rt, row, changed: [], now: now, cause: .clock, initial: true) }
             } else {
