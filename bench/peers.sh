@@ -106,5 +106,5 @@ print("cohort ÷ this > 1 means Cohort's end-to-end replay took longer than Duck
 EOF
 if [[ -f $run/cohort-engine.txt ]]; then
     echo "cohort bench engine, same workspace:"
-    grep -E '^(parse|apply|latency|expire|memory):' "$run/cohort-engine.txt" | sed 's/^/  /'
+    grep -E '^(parse|apply|clock|latency|expire|memory|replay):' "$run/cohort-engine.txt" | sed 's/^/  /'
 fi

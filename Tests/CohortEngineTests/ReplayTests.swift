@@ -107,6 +107,57 @@ struct ReplayTests {
         ])
     }
 
+    @Test("bad values and far-off timestamps: counted, handled, and no other profile touched")
+    func badInput() throws {
+        let web = """
+        {"event_id":"a","type":"purchase","timestamp":"2026-09-01T00:00:00Z","customer_id":"AMP-1","properties":{"amount":"n/a"}}
+        {"event_id":"b","type":"purchase","timestamp":"2026-09-01T01:00:00Z","customer_id":"AMP-1","properties":{"amount":null}}
+        {"event_id":"c","type":"purchase","timestamp":"2026-09-01T02:00:00Z","customer_id":"AMP-1","properties":{"amount":{"value":3}}}
+        {"event_id":"d","type":"purchase","timestamp":"2026-09-01T03:00:00Z","customer_id":"AMP-1","properties":{"amount":4}}
+        {"event_id":"e","type":"purchase","timestamp":"1970-01-01T00:00:00Z","customer_id":"AMP-1","properties":{"amount":5}}
+        {"event_id":"f","type":"purchase","timestamp":"2026-09-01T04:00:00Z","customer_id":"AMP-999","properties":{"amount":6}}
+        {"event_id":"g","type":"page_view","timestamp":"2999-01-01T00:00:00Z","customer_id":"AMP-3","properties":{}}
+        """
+        let yaml = Fixture.yaml(attributes: """
+              - name: signup
+                column: signup
+              - name: purchases
+                function: count
+                events: [purchase]
+              - name: views_1d
+                function: count
+                events: [page_view]
+                timeframe: 1d
+        """, segments: """
+              - name: new_signups
+                condition: "datediff(current_date(), signup) BETWEEN 0 AND 30"
+              - name: viewers
+                condition: "views_1d > 0"
+        """)
+        let ws = try Fixture.workspace(yaml: yaml, web: web).load()
+        try #require(ws.errors.isEmpty, "\(ws.errors.map(\.description))")
+        // With activations recorded every midnight is walked; a year at most per clock move.
+        let live = Replay(workspace: ws, recordActivations: true).run()
+        let replayed = Replay(workspace: ws).run()
+        for result in [live, replayed] {
+            #expect(result.clock == CivilTime.parseTimestamp("2999-01-01T00:00:00Z"))
+            #expect([result.streams[0].valid, result.streams[0].unmatched] == [7, 1])
+            let ana = values(result, "AMP-1")
+            #expect(ana["spend"] == .int(9))          // 4 + 5: "n/a", null and an object are skipped
+            #expect(ana["purchases"] == .int(5))      // 1970 counts in all_time
+            let spend = result.collections[0].model.attributes.firstIndex { $0.name == "spend" }!
+            #expect(result.collections[0].typeWarnings[spend] == 2)  // "n/a" and the object
+            #expect(values(result, "AMP-2")["spend"] == .null)
+            #expect(values(result, "AMP-3")["views_1d"] == .int(1))
+        }
+        #expect(ProfileWriter.profileLines(live) == ProfileWriter.profileLines(replayed))
+        #expect(live.skippedMidnights > 300_000)  // 2026 to 2999: a year walked, the rest jumped
+        // AMP-3 signed up on 2026-03-04: long out of new_signups when the far event arrives,
+        // and viewers from 2999-01-01 on.
+        #expect(live.activations.map(ProfileWriter.activationLine).contains(
+            #"{"collection":"customers","segment":"viewers","key":"AMP-3","change":"enter","at":"2999-01-01T00:00:00Z"}"#))
+    }
+
     @Test("a window input takes 48 bytes, and an optional one no more")
     func inputLayout() {
         // Windowed aggregates hold one input per event in their window: its size is the

@@ -21,6 +21,13 @@ public final class LiveEngine {
     public private(set) var streamStats: [StreamStats]
     /// Events applied to at least one profile.
     public private(set) var applied = 0
+    /// Midnights at which conditions reading `current_date()` were not evaluated, because
+    /// one move of the clock crossed more than `midnightsPerMove` of them (see `moveClock`).
+    public private(set) var skippedMidnights = 0
+    /// How many midnights one move of the clock evaluates one by one: a year, so a
+    /// condition with a threshold of up to a year changes at its exact instant even after
+    /// a long pause, and one event centuries ahead costs a year of midnights, not centuries.
+    public static let midnightsPerMove = 366
     /// When true, only the state at the clock is kept, for runs that watch the end state and
     /// no change as it happens (a replay that records no activations): aggregates take every
     /// event, but windows are trimmed when touched and when read instead of by timers, and
@@ -269,7 +276,16 @@ public final class LiveEngine {
     private func moveClock(to t: Int64, including: Bool) {
         guard let current = clock else { start(at: t); return }
         guard t >= current else { return }
+        // The day whose midnight is the last at or before t.
+        let lastDay = t >= 0 ? t / CivilTime.microsPerDay : (t + 1) / CivilTime.microsPerDay - 1
+        var midnights = 0
         while true {
+            if midnights == Self.midnightsPerMove, midnightsHandled + 1 < lastDay {
+                // A jump of over a year (an event far in the future): the midnights between
+                // are not evaluated one by one; date readers next change at the last one.
+                skippedMidnights += Int(lastDay - 1 - midnightsHandled)
+                midnightsHandled = lastDay - 1
+            }
             let nextTimer = min(timers.min?.time ?? Int64.max, nextPendingRow < pendingRows.count ? pendingRows[nextPendingRow].time : Int64.max)
             let nextMidnight = anyDateReader ? (midnightsHandled + 1) * CivilTime.microsPerDay : Int64.max
             let next = min(nextTimer, nextMidnight)
@@ -278,6 +294,7 @@ public final class LiveEngine {
             if nextTimer == next { fireTimers(at: next) }
             if nextMidnight == next {
                 midnightsHandled += 1
+                midnights += 1
                 reevaluateClockReaders(now: next, timestampOnly: false)
             }
         }

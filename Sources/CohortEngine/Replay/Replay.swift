@@ -41,6 +41,6 @@ public struct Replay {
         if engine.clock == nil { engine.advance(to: CivilTime.wallClockMicros()) }
         progress(1)
         return ReplayResult(clock: engine.clock, streams: engine.streamStats, collections: engine.snapshot(),
-                            activations: engine.activations, applied: engine.applied)
+                            activations: engine.activations, applied: engine.applied, skippedMidnights: engine.skippedMidnights)
     }
 }

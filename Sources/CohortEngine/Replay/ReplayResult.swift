@@ -83,4 +83,7 @@ public struct ReplayResult: Sendable {
     public var activations: [Activation]
     /// Events applied to at least one profile.
     public var applied: Int
+    /// Midnights not evaluated one by one because the clock jumped over a year at once
+    /// (`LiveEngine.skippedMidnights`; only counted when activations are recorded).
+    public var skippedMidnights = 0
 }
