@@ -1,3 +1,4 @@
+import Dispatch
 import HeapModule
 
 /// The live engine: each event updates only the aggregates it touches, windows expire
@@ -402,7 +403,7 @@ public final class LiveEngine {
         // Which profile each related-table row belongs to, as (table row, profile row) pairs
         // in table order, built once per (table, row column, collection, profile column).
         var matches: [String: [(tableRow: Int, profileRow: Int)]] = [:]
-        var conditionRow: [Value] = []
+        var jobs: [(rt: CollectionRuntime, slot: Int, agg: TableAggregateModel, table: Table, matchKey: String)] = []
         for rt in runtimes {
             for (ai, a) in rt.model.attributes.enumerated() {
                 if case .column(let col) = a.source {
@@ -423,33 +424,48 @@ public final class LiveEngine {
                     }
                     matches[matchKey] = pairs
                 }
-                for (tr, row) in matches[matchKey]! {
-                    let cells = table.rows[tr]
-                    if let cond = agg.condition {
-                        conditionRow.removeAll(keepingCapacity: true)
-                        for c in agg.conditionColumns { conditionRow.append(cells[c]) }
-                        guard cond.holds(conditionRow, now: 0) else { continue }
-                    }
-                    var ts: Int64?
-                    if let tc = agg.timestampColumn {
-                        switch cells[tc] {
-                        case .timestamp(let t): ts = t
-                        case .date(let d): ts = Int64(d) * CivilTime.microsPerDay
-                        default: ts = nil
-                        }
-                    }
-                    let input = AggregateInput(timestamp: ts, tieID: "", tieRow: tr, value: agg.fieldColumn.map { cells[$0] } ?? .bool(true))
-                    if let ts, let s = startAt, ts <= s {
-                        // Already visible when the clock starts: no timer needed.
-                        rt.columns[slot].insert(input, row: row)
-                    } else if let ts {
-                        pendingRows.append(PendingRow(time: ts, collection: rt.index, row: row, slot: slot, input: input))
-                    } else if agg.window == nil {
-                        rt.columns[slot].insert(input, row: row)
-                    }
-                }
+                jobs.append((rt, slot, agg, table, matchKey))
             }
         }
+        // Each table aggregate fills its own column: they load in parallel, on every core.
+        let pendingPerJob = UnsafeMutableBufferPointer<[PendingRow]>.allocate(capacity: jobs.count)
+        pendingPerJob.initialize(repeating: [])
+        defer { _ = pendingPerJob.deinitialize(); pendingPerJob.deallocate() }
+        nonisolated(unsafe) let out = pendingPerJob
+        nonisolated(unsafe) let work = jobs
+        let pairsByKey = matches
+        DispatchQueue.concurrentPerform(iterations: work.count) { j in
+            let (rt, slot, agg, table, matchKey) = work[j]
+            var conditionRow: [Value] = []
+            var pending: [PendingRow] = []
+            for (tr, row) in pairsByKey[matchKey]! {
+                let cells = table.rows[tr]
+                if let cond = agg.condition {
+                    conditionRow.removeAll(keepingCapacity: true)
+                    for c in agg.conditionColumns { conditionRow.append(cells[c]) }
+                    guard cond.holds(conditionRow, now: 0) else { continue }
+                }
+                var ts: Int64?
+                if let tc = agg.timestampColumn {
+                    switch cells[tc] {
+                    case .timestamp(let t): ts = t
+                    case .date(let d): ts = Int64(d) * CivilTime.microsPerDay
+                    default: ts = nil
+                    }
+                }
+                let input = AggregateInput(timestamp: ts, tieID: "", tieRow: tr, value: agg.fieldColumn.map { cells[$0] } ?? .bool(true))
+                if let ts, let s = startAt, ts <= s {
+                    // Already visible when the clock starts: no timer needed.
+                    rt.columns[slot].insert(input, row: row)
+                } else if let ts {
+                    pending.append(PendingRow(time: ts, collection: rt.index, row: row, slot: slot, input: input))
+                } else if agg.window == nil {
+                    rt.columns[slot].insert(input, row: row)
+                }
+            }
+            out[j] = pending
+        }
+        pendingRows = Array(pendingPerJob.joined())
         pendingRows = pendingRows.enumerated().sorted { a, b in
             let x = a.element, y = b.element
             return (x.time, x.collection, x.row, x.slot, a.offset) < (y.time, y.collection, y.row, y.slot, b.offset)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Writes profiles and activations as the NDJSON lines of SPEC §7.
 public enum ProfileWriter {
     /// The JSON text of a value: counts as integers, dates `YYYY-MM-DD`, timestamps ISO 8601
@@ -46,8 +48,17 @@ public enum ProfileWriter {
                 state.model.key(ofRow: $0).utf8.lexicographicallyPrecedes(state.model.key(ofRow: $1).utf8)
             }
             let format = LineFormat(state.model)
-            out.reserveCapacity(out.count + rows.count)
-            for r in rows { out.append(format.line(state, row: r)) }
+            // Lines are formatted in parallel chunks, each into its own slots.
+            let lines = UnsafeMutableBufferPointer<String>.allocate(capacity: rows.count)
+            lines.initialize(repeating: "")
+            nonisolated(unsafe) let slots = lines
+            let chunk = 4096
+            DispatchQueue.concurrentPerform(iterations: (rows.count + chunk - 1) / chunk) { k in
+                for i in (k * chunk)..<min(rows.count, (k + 1) * chunk) { slots[i] = format.line(state, row: rows[i]) }
+            }
+            out.append(contentsOf: lines)
+            _ = lines.deinitialize()
+            lines.deallocate()
         }
         return out
     }
