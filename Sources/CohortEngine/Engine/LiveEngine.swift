@@ -288,7 +288,8 @@ public final class LiveEngine {
                 midnightsHandled = lastDay - 1
             }
             let nextTimer = min(timers.min?.time ?? Int64.max, nextPendingRow < pendingRows.count ? pendingRows[nextPendingRow].time : Int64.max)
-            let nextMidnight = anyDateReader ? (midnightsHandled + 1) * CivilTime.microsPerDay : Int64.max
+            // Deferred evaluation needs no midnight one by one: the clock's day is read at the end.
+            let nextMidnight = anyDateReader && !defersEvaluation ? (midnightsHandled + 1) * CivilTime.microsPerDay : Int64.max
             let next = min(nextTimer, nextMidnight)
             if including ? next > t : next >= t { break }
             clock = next
@@ -300,6 +301,10 @@ public final class LiveEngine {
             }
         }
         clock = t
+        if defersEvaluation, anyDateReader, lastDay > midnightsHandled {
+            midnightsHandled = lastDay
+            reevaluateClockReaders(now: t, timestampOnly: false)
+        }
         if t > current, anyTimestampReader { reevaluateClockReaders(now: t, timestampOnly: true) }
     }
 

@@ -84,6 +84,7 @@ public struct ReplayResult: Sendable {
     /// Events applied to at least one profile.
     public var applied: Int
     /// Midnights not evaluated one by one because the clock jumped over a year at once
-    /// (`LiveEngine.skippedMidnights`; only counted when activations are recorded).
+    /// (`LiveEngine.skippedMidnights`; a replay without activations reads only the final
+    /// day, so it skips none).
     public var skippedMidnights = 0
 }
