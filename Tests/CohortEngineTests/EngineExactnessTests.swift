@@ -73,7 +73,19 @@ struct EngineExactnessTests {
                 function: max
                 field: timestamp
                 events: [a, b, c]
+              - name: days_since_recent
+                expression: "datediff(current_date(), to_date(recent))"
+              - name: recency
+                expression: "CASE WHEN days_since_recent IS NULL THEN 'none' WHEN days_since_recent < 1 THEN concat('today/', total) ELSE 'older' END"
         """)
+        // Computed attributes that read the clock and that no segment reads are kept lazily:
+        // half the cases have one that reads current_timestamp(), half only current_date().
+        if Bool.random(using: &rng) {
+            attrs.append("""
+                  - name: after_recent
+                    expression: "current_timestamp() > recent"
+            """)
+        }
         var segs: [String] = []
         for (i, name) in names.prefix(4).enumerated() {
             let cond = chosen[i] == "distinct" ? "size(\(name)) >= 2"

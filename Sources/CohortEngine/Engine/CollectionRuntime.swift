@@ -48,10 +48,24 @@ final class CollectionRuntime {
     /// Segment names and profile keys, for activation records.
     let segmentNames: [String]
     let keys: [String]
-    /// Whether any computed attribute or segment reads the clock, and whether one reads
-    /// current_timestamp() (which changes with every clock move, not only at midnight).
+    /// Whether any segment or eagerly kept computed attribute reads the clock, and whether one
+    /// reads current_timestamp() (which changes with every clock move, not only at midnight):
+    /// what the engine must re-evaluate for every profile as the clock moves.
     let readsDate: Bool
     let readsTimestamp: Bool
+    /// Per computed attribute (in `computed` order): lazy when it depends on the clock (itself
+    /// or through an input) and no segment reads it, directly or through other attributes.
+    /// A lazy attribute is not re-evaluated for every profile as the clock moves; it is
+    /// brought up to the clock when read or when its profile propagates (`LiveEngine.refreshLazy`).
+    /// Its dependents are lazy too, so nothing eager ever reads a lazy value.
+    let computedLazy: [Bool]
+    let attributeLazy: [Bool]
+    let hasLazy: Bool
+    /// Whether a lazy attribute depends on current_timestamp() (then it is stale as soon as
+    /// the clock moves, else when the day changes).
+    let lazyReadsTimestamp: Bool
+    /// Per row: the clock at which its lazy attributes were last evaluated.
+    var lazyAt: [Int64]
     /// Per computed attribute (in `computed` order) and per segment: does it read the clock?
     let computedReadsClock: [Bool]
     let conditionReadsClock: [Bool]
@@ -152,9 +166,27 @@ final class CollectionRuntime {
         maskWords = words
         computedMasks = masks(ins)
         conditionMasks = masks(conditionInputs)
-        let clockReaders = exprs + conditionExpression
-        readsDate = clockReaders.contains { $0.readsClock }
-        readsTimestamp = clockReaders.contains { $0.readsTimestamp }
+        // What depends on the clock, and what a segment reads, through computed attributes.
+        var onClock = [Bool](repeating: false, count: attributeCount)
+        var onTimestamp = [Bool](repeating: false, count: attributeCount)
+        for k in attrs.indices {
+            onClock[attrs[k]] = exprs[k].readsClock || ins[k].contains { onClock[$0] }
+            onTimestamp[attrs[k]] = exprs[k].readsTimestamp || ins[k].contains { onTimestamp[$0] }
+        }
+        var readBySegment = [Bool](repeating: false, count: attributeCount)
+        for inputs in conditionInputs { for i in inputs { readBySegment[i] = true } }
+        for k in attrs.indices.reversed() where readBySegment[attrs[k]] { for i in ins[k] { readBySegment[i] = true } }
+        let lazy = attrs.map { onClock[$0] && !readBySegment[$0] }
+        computedLazy = lazy
+        var byAttribute = [Bool](repeating: false, count: attributeCount)
+        for (k, ai) in attrs.enumerated() where lazy[k] { byAttribute[ai] = true }
+        attributeLazy = byAttribute
+        hasLazy = lazy.contains(true)
+        lazyReadsTimestamp = attrs.indices.contains { lazy[$0] && onTimestamp[attrs[$0]] }
+        lazyAt = Array(repeating: Int64.min, count: lazy.contains(true) ? rowCount : 0)
+        let eagerReaders = attrs.indices.filter { !lazy[$0] }.map { exprs[$0] } + conditionExpression
+        readsDate = eagerReaders.contains { $0.readsClock }
+        readsTimestamp = eagerReaders.contains { $0.readsTimestamp }
     }
 
     /// The rows an event's identity matches: the first linking key whose value matches any

@@ -93,6 +93,11 @@ public final class LiveEngine {
     /// The state of every collection at the clock, in the shape `ProfileWriter` prints.
     public func snapshot() -> [CollectionState] {
         evaluateDeferred()
+        if let now = clock {
+            for rt in runtimes where rt.hasLazy {
+                for row in 0..<rt.rowCount where lazyIsStale(rt, row, now: now) { refreshLazy(rt, row, now: now) }
+            }
+        }
         return runtimes.map { rt in
             CollectionState(model: rt.model,
                              values: (0..<rt.rowCount).map { r in Array(rt.values[(r * rt.attributeCount)..<((r + 1) * rt.attributeCount)]) },
@@ -104,7 +109,9 @@ public final class LiveEngine {
     /// One attribute of one profile.
     public func value(collection: Int, row: Int, attribute: Int) -> Value {
         evaluateDeferred()
-        return runtimes[collection].value(row, attribute)
+        let rt = runtimes[collection]
+        if rt.attributeLazy[attribute], let now = clock, lazyIsStale(rt, row, now: now) { refreshLazy(rt, row, now: now) }
+        return rt.value(row, attribute)
     }
 
     /// Whether a profile is in a segment.
@@ -517,6 +524,7 @@ public final class LiveEngine {
             }
             return
         }
+        if rt.hasLazy, !initial, lazyIsStale(rt, row, now: now) { refreshLazy(rt, row, now: now) }
         let words = rt.maskWords
         if dirtyBits.count < words { dirtyBits = Array(repeating: 0, count: words) }
         for ai in changed { dirtyBits[ai >> 6] |= 1 << UInt64(ai & 63) }
@@ -526,7 +534,7 @@ public final class LiveEngine {
         }
         let base = row * rt.attributeCount
         for k in rt.computedAttribute.indices {
-            guard initial || (clockMoved && rt.computedReadsClock[k]) || reads(rt.computedMasks, k) else { continue }
+            guard initial || (clockMoved && rt.computedReadsClock[k] && !rt.computedLazy[k]) || reads(rt.computedMasks, k) else { continue }
             scratchRow.removeAll(keepingCapacity: true)
             for i in rt.computedInputs[k] { scratchRow.append(rt.values[base + i]) }
             let v = rt.computedExpression[k].evaluate(scratchRow, now: now)
@@ -555,6 +563,27 @@ public final class LiveEngine {
             }
         }
         for w in 0..<words { dirtyBits[w] = 0 }
+        if initial, rt.hasLazy { rt.lazyAt[row] = now }
+    }
+
+    /// Whether a row's lazy attributes were evaluated at another clock than `now` (another
+    /// day, for attributes that read only the date).
+    private func lazyIsStale(_ rt: CollectionRuntime, _ row: Int, now: Int64) -> Bool {
+        let at = rt.lazyAt[row]
+        if rt.lazyReadsTimestamp { return at != now }
+        return at == Int64.min || CivilTime.day(ofMicros: at) != CivilTime.day(ofMicros: now)
+    }
+
+    /// Brings a row's lazy attributes to the clock, in evaluation order. No change is
+    /// reported: the clock moved them, and nothing eager reads them.
+    private func refreshLazy(_ rt: CollectionRuntime, _ row: Int, now: Int64) {
+        let base = row * rt.attributeCount
+        for k in rt.computedAttribute.indices where rt.computedLazy[k] {
+            scratchRow.removeAll(keepingCapacity: true)
+            for i in rt.computedInputs[k] { scratchRow.append(rt.values[base + i]) }
+            rt.values[base + rt.computedAttribute[k]] = rt.computedExpression[k].evaluate(scratchRow, now: now)
+        }
+        rt.lazyAt[row] = now
     }
 
     /// Evaluates what deferred evaluation left: every computed attribute and segment of the
