@@ -524,7 +524,9 @@ public final class LiveEngine {
             }
             return
         }
-        if rt.hasLazy, !initial, lazyIsStale(rt, row, now: now) { refreshLazy(rt, row, now: now) }
+        // A profile's inputs changing brings its lazy attributes to the clock first; the clock
+        // moving alone leaves them stale until read.
+        if rt.hasLazy, !initial, !clockMoved, lazyIsStale(rt, row, now: now) { refreshLazy(rt, row, now: now) }
         let words = rt.maskWords
         if dirtyBits.count < words { dirtyBits = Array(repeating: 0, count: words) }
         for ai in changed { dirtyBits[ai >> 6] |= 1 << UInt64(ai & 63) }
@@ -534,7 +536,8 @@ public final class LiveEngine {
         }
         let base = row * rt.attributeCount
         for k in rt.computedAttribute.indices {
-            guard initial || (clockMoved && rt.computedReadsClock[k] && !rt.computedLazy[k]) || reads(rt.computedMasks, k) else { continue }
+            if clockMoved, rt.computedLazy[k] { continue }
+            guard initial || (clockMoved && rt.computedReadsClock[k]) || reads(rt.computedMasks, k) else { continue }
             scratchRow.removeAll(keepingCapacity: true)
             for i in rt.computedInputs[k] { scratchRow.append(rt.values[base + i]) }
             let v = rt.computedExpression[k].evaluate(scratchRow, now: now)
