@@ -44,8 +44,9 @@ final class AggregateColumn {
     enum Removal {
         case unchanged
         case changed
-        /// An all-time min, max, first or last lost its answer and keeps no inputs to find
-        /// the next one: the caller rebuilds the row from its history.
+        /// A min, max, first or last lost its answer. A windowed column finds the next one in
+        /// its inputs (`rescanned`); an all-time column keeps none, so `remove` returns this
+        /// and the caller rebuilds the row from its history.
         case needsRebuild
     }
 
