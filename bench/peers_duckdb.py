@@ -511,27 +511,23 @@ def compare(peer, profiles_file, sample_size, out):
             if cp is None:
                 missing += 1
                 continue
-            for n in attr_names:
-                ok = same(cp["attributes"].get(n), r[idx[n]])
-                st = per_attr[n]
+            def tally(name, ours, theirs, ok):
+                # per_attr[name]: [sample agree, sample total, all agree, all total, first disagreement]
+                st = per_attr[name]
                 st[2] += ok
                 st[3] += 1
                 if r[0] in sample:
                     st[0] += ok
                     st[1] += 1
                 if not ok and st[4] is None:
-                    st[4] = (r[0], cp["attributes"].get(n), r[idx[n]])
+                    st[4] = (r[0], ours, theirs)
+            for n in attr_names:
+                ours, theirs = cp["attributes"].get(n), r[idx[n]]
+                tally(n, ours, theirs, same(ours, theirs))
             segs = set(cp["segments"])
             for s in seg_names:
-                ok = (s in segs) == bool(r[idx["seg_" + s]])
-                st = per_attr["segment " + s]
-                st[2] += ok
-                st[3] += 1
-                if r[0] in sample:
-                    st[0] += ok
-                    st[1] += 1
-                if not ok and st[4] is None:
-                    st[4] = (r[0], s in segs, bool(r[idx["seg_" + s]]))
+                ours, theirs = s in segs, bool(r[idx["seg_" + s]])
+                tally("segment " + s, ours, theirs, ours == theirs)
         report.append((cname, per_attr, missing, len(rows)))
     # Print: a summary per collection, then every attribute that disagrees anywhere.
     for cname, per_attr, missing, n in report:
