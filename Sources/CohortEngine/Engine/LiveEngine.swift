@@ -64,6 +64,8 @@ public final class LiveEngine {
     private var staleRows: [[Int32]]
     private var isStale: [[Bool]]
     private var clockStale: [Bool]
+    /// The clock at which deferred evaluation last trimmed every window.
+    private var windowsTrimmedAt: Int64?
     private var firedScratch: [(collection: Int32, row: Int32, attribute: Int32, order: Int32)] = []
     /// What the changes being made right now are attributed to.
     private var changeCause: ActivationCause = .tables
@@ -285,7 +287,7 @@ public final class LiveEngine {
         guard let current = clock else { start(at: t); return }
         guard t >= current else { return }
         // The day whose midnight is the last at or before t.
-        let lastDay = t >= 0 ? t / CivilTime.microsPerDay : (t + 1) / CivilTime.microsPerDay - 1
+        let lastDay = CivilTime.day(ofMicros: t)
         var midnights = 0
         while true {
             if midnights == Self.midnightsPerMove, midnightsHandled + 1 < lastDay {
@@ -593,9 +595,13 @@ public final class LiveEngine {
     /// rows whose aggregates changed, or of every row where the clock moved past readers.
     private func evaluateDeferred() {
         guard defersEvaluation, let now = clock else { return }
+        // Windows need trimming only when the clock moved since the last read (what arrived
+        // since was trimmed as it came).
+        let sweep = windowsTrimmedAt != now
+        windowsTrimmedAt = now
         for rt in runtimes {
             let c = rt.index
-            for (slot, column) in rt.columns.enumerated() {
+            for (slot, column) in rt.columns.enumerated() where sweep {
                 guard let w = column.window else { continue }
                 changeCause = rt.windowCauses[slot]
                 for row in 0..<rt.rowCount where column.expire(row: row, through: now - w) {
