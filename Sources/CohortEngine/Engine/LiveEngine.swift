@@ -1,4 +1,3 @@
-import Dispatch
 import HeapModule
 
 /// The live engine: each event updates only the aggregates it touches, windows expire
@@ -442,17 +441,11 @@ public final class LiveEngine {
             }
         }
         // Each table aggregate fills its own column: they load in parallel, on every core.
-        let pendingPerJob = UnsafeMutableBufferPointer<[PendingRow]>.allocate(capacity: jobs.count)
-        pendingPerJob.initialize(repeating: [])
-        defer { _ = pendingPerJob.deinitialize(); pendingPerJob.deallocate() }
-        nonisolated(unsafe) let out = pendingPerJob
-        nonisolated(unsafe) let work = jobs
-        let pairsByKey = matches
-        DispatchQueue.concurrentPerform(iterations: work.count) { j in
-            let (rt, slot, agg, table, matchKey) = work[j]
+        let pendingPerJob = Parallel.map(jobs.count) { j -> [PendingRow] in
+            let (rt, slot, agg, table, matchKey) = jobs[j]
             var conditionRow: [Value] = []
             var pending: [PendingRow] = []
-            for (tr, row) in pairsByKey[matchKey]! {
+            for (tr, row) in matches[matchKey]! {
                 let cells = table.rows[tr]
                 if let cond = agg.condition {
                     conditionRow.removeAll(keepingCapacity: true)
@@ -477,7 +470,7 @@ public final class LiveEngine {
                     rt.columns[slot].insert(input, row: row)
                 }
             }
-            out[j] = pending
+            return pending
         }
         pendingRows = Array(pendingPerJob.joined())
         pendingRows = pendingRows.enumerated().sorted { a, b in

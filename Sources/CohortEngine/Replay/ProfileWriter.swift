@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Writes profiles and activations as the NDJSON lines of SPEC §7.
 public enum ProfileWriter {
     /// The JSON text of a value: counts as integers, dates `YYYY-MM-DD`, timestamps ISO 8601
@@ -48,17 +46,12 @@ public enum ProfileWriter {
                 state.model.key(ofRow: $0).utf8.lexicographicallyPrecedes(state.model.key(ofRow: $1).utf8)
             }
             let format = LineFormat(state.model)
-            // Lines are formatted in parallel chunks, each into its own slots.
-            let lines = UnsafeMutableBufferPointer<String>.allocate(capacity: rows.count)
-            lines.initialize(repeating: "")
-            nonisolated(unsafe) let slots = lines
+            // Lines are formatted in parallel chunks.
             let chunk = 4096
-            DispatchQueue.concurrentPerform(iterations: (rows.count + chunk - 1) / chunk) { k in
-                for i in (k * chunk)..<min(rows.count, (k + 1) * chunk) { slots[i] = format.line(state, row: rows[i]) }
+            let chunks = Parallel.map((rows.count + chunk - 1) / chunk) { k in
+                rows[(k * chunk)..<min(rows.count, (k + 1) * chunk)].map { format.line(state, row: $0) }
             }
-            out.append(contentsOf: lines)
-            _ = lines.deinitialize()
-            lines.deallocate()
+            out.append(contentsOf: chunks.joined())
         }
         return out
     }

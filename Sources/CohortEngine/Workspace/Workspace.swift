@@ -130,21 +130,15 @@ struct WorkspaceLoader {
         jobs = jobs.filter { FileManager.default.fileExists(atPath: $0.path) }
         let sizes = jobs.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
         let order = jobs.indices.sorted { sizes[$0] > sizes[$1] }
-        let results = UnsafeMutableBufferPointer<FileLoad?>.allocate(capacity: defs.tables.count + defs.streams.count)
-        results.initialize(repeating: nil)
-        defer { _ = results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let out = results
-        let work = jobs
-        DispatchQueue.concurrentPerform(iterations: order.count) { n in
-            let job = work[order[n]]
-            if let stream = job.stream {
-                out[job.index] = .stream(Result { try StreamReader.read(path: job.path, stream: stream) })
-            } else {
-                let name = defs.tables[job.index].name.value
-                out[job.index] = .table(Result { try TableLoader.load(name: name, path: job.path) })
-            }
+        let loaded = Parallel.map(order.count) { n -> FileLoad in
+            let job = jobs[order[n]]
+            if let stream = job.stream { return .stream(Result { try StreamReader.read(path: job.path, stream: stream) }) }
+            let name = defs.tables[job.index].name.value
+            return .table(Result { try TableLoader.load(name: name, path: job.path) })
         }
-        return Array(results)
+        var results = [FileLoad?](repeating: nil, count: defs.tables.count + defs.streams.count)
+        for (n, load) in loaded.enumerated() { results[jobs[order[n]].index] = load }
+        return results
     }
 
     @discardableResult
