@@ -1,4 +1,5 @@
 import CohortEngine
+import CohortStore
 import CohortTUI
 import Foundation
 
@@ -32,6 +33,20 @@ enum ConsoleRunner {
         let usedName = themeErrors.isEmpty ? themeName : ThemeLoader.defaultName
         let console = Console(live: live, size: terminal.size, themeName: usedName, themeNames: names.isEmpty ? [usedName] : names)
         let loop = ConsoleLoop(terminal: terminal, console: console, clock: ProcessClock.micros)
+        // Definitions are saved to cohort.yaml; their history and the activations that saves
+        // cause go to the workspace's .cohort/ store. Without a store the console still
+        // saves, and says why the history will not be kept.
+        var persistence: StorePersistence?
+        if let file = try? DefinitionsFile(workspaceDirectory: directory) {
+            console.definitions = file
+            do {
+                persistence = StorePersistence(store: try CohortStore.open(workspaceDirectory: directory))
+                file.persistence = persistence
+            } catch {
+                console.wallNow = ProcessClock.micros()
+                console.flash("history is not kept: \(error)", .warn, seconds: 15)
+            }
+        }
         if let first = themeErrors.first {
             let more = themeErrors.count > 1 ? " (+\(themeErrors.count - 1) more)" : ""
             console.wallNow = ProcessClock.micros()
@@ -45,6 +60,7 @@ enum ConsoleRunner {
         loop.copy = copyToClipboard
         loop.run()
         terminal.shutdown()
+        withExtendedLifetime(persistence) {}
     }
 
     /// Puts text on the clipboard with OSC 52, which terminals (and tmux with

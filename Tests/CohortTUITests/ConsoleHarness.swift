@@ -20,8 +20,21 @@ struct ConsoleHarness {
         var now: Int64 = 1_000_000_000
     }
 
-    init(size: Size, events: Int = 3_000) {
-        live = LiveWorkspace(workspace: ConsoleHarness.demo)
+    /// A scratch workspace: demo-data's cohort.yaml copied into a new temporary folder, its
+    /// tables and events linked, so a test can save definitions without touching demo-data.
+    static func scratchWorkspace() throws -> String {
+        // Named like the real one, so the context line reads the same in snapshots.
+        let dir = NSTemporaryDirectory() + "cohort-form-\(UUID().uuidString)/demo-data"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: packageRoot + "/demo-data/cohort.yaml", toPath: dir + "/cohort.yaml")
+        try fm.createSymbolicLink(atPath: dir + "/tables", withDestinationPath: packageRoot + "/demo-data/tables")
+        try fm.createSymbolicLink(atPath: dir + "/events", withDestinationPath: packageRoot + "/demo-data/events")
+        return dir
+    }
+
+    init(size: Size, events: Int = 3_000, workspace: Workspace = ConsoleHarness.demo) {
+        live = LiveWorkspace(workspace: workspace)
         let wall = WallClock()
         self.wall = wall
         live.driver.setSpeed(.infinity, wallNow: wall.now)

@@ -86,6 +86,15 @@ public final class ReplayDriver {
         speed = max(1, newSpeed)
     }
 
+    /// Continues where `other` (a driver over the same events, at the same position) is: its
+    /// virtual clock, speed and pause state.
+    public func adopt(_ other: ReplayDriver, wallNow: Int64) {
+        speed = other.speed
+        anchorVirtual = other.virtualTime(at: wallNow)
+        anchorWall = wallNow
+        isPaused = other.isPaused
+    }
+
     /// The next faster or slower of `speeds`.
     public func faster(wallNow: Int64) { setSpeed(Self.speeds.first { $0 > speed } ?? speed, wallNow: wallNow) }
     public func slower(wallNow: Int64) { setSpeed(Self.speeds.last { $0 < speed } ?? speed, wallNow: wallNow) }

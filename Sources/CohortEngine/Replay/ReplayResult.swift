@@ -32,6 +32,8 @@ public enum ActivationCause: Sendable, Hashable, CustomStringConvertible {
     case tables
     /// Found by a batch recomputation, which does not track causes.
     case replay
+    /// A segment's or attribute's definition was saved and its members recomputed.
+    case definition(name: String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,7 @@ public enum ActivationCause: Sendable, Hashable, CustomStringConvertible {
         case .clock: return "clock"
         case .tables: return "table data"
         case .replay: return "replay"
+        case .definition(let n): return "definition of \(n) saved"
         }
     }
 }

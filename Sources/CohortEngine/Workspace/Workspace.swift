@@ -23,6 +23,16 @@ public struct Workspace: Sendable {
         var loader = WorkspaceLoader(directory: directory)
         return loader.load()
     }
+
+    /// This workspace with new definitions (the text of a cohort.yaml not yet written):
+    /// table and stream files already read are reused when their definitions did not
+    /// change, so a definition change costs a compile, not a load.
+    public func reloaded(definitionsText: String) -> Workspace {
+        var loader = WorkspaceLoader(directory: directory)
+        loader.previous = self
+        loader.definitionsText = definitionsText
+        return loader.load()
+    }
 }
 
 /// Reads and validates a workspace (SPEC §1–3), collecting every diagnostic.
@@ -30,6 +40,10 @@ struct WorkspaceLoader {
     let directory: String
     var diagnostics: [Diagnostic] = []
     var source = ""
+    /// A workspace loaded before whose unchanged files are reused.
+    var previous: Workspace?
+    /// Definitions to use instead of reading cohort.yaml.
+    var definitionsText: String?
 
     init(directory: String) { self.directory = directory }
 
@@ -40,7 +54,12 @@ struct WorkspaceLoader {
     mutating func load() -> Workspace {
         let yamlPath = path("cohort.yaml")
         var defs = Definitions()
-        if let data = FileManager.default.contents(atPath: yamlPath) {
+        if let text = definitionsText {
+            source = text
+            let (d, diags) = DefinitionsParser.parse(source: text)
+            defs = d
+            diagnostics += diags
+        } else if let data = FileManager.default.contents(atPath: yamlPath) {
             if let text = String(data: data, encoding: .utf8) {
                 source = text
                 let (d, diags) = DefinitionsParser.parse(source: text)
@@ -128,6 +147,25 @@ struct WorkspaceLoader {
             if let file = s.file { jobs.append((defs.tables.count + i, path(file.value), i)) }
         }
         jobs = jobs.filter { FileManager.default.fileExists(atPath: $0.path) }
+        var results = [FileLoad?](repeating: nil, count: defs.tables.count + defs.streams.count)
+        if let previous {
+            // Unchanged tables (same name and file) and, when the stream list is the same,
+            // every stream keep what was read before.
+            let oldTables = Dictionary(previous.definitions.tables.map { ($0.name.value, $0.file.value) }, uniquingKeysWith: { a, _ in a })
+            let sameStreams = previous.streams.map { "\($0.name.value)\u{0}\($0.file?.value ?? "")" }
+                == defs.streams.map { "\($0.name.value)\u{0}\($0.file?.value ?? "")" }
+            jobs = jobs.filter { job in
+                if let stream = job.stream {
+                    guard sameStreams, previous.streamLoads.indices.contains(stream) else { return true }
+                    results[job.index] = .stream(.success(previous.streamLoads[stream]))
+                    return false
+                }
+                let t = defs.tables[job.index]
+                guard oldTables[t.name.value] == t.file.value, let table = previous.tables[t.name.value] else { return true }
+                results[job.index] = .table(.success((table, [])))
+                return false
+            }
+        }
         let sizes = jobs.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
         let order = jobs.indices.sorted { sizes[$0] > sizes[$1] }
         let loaded = Parallel.map(order.count) { n -> FileLoad in
@@ -136,7 +174,6 @@ struct WorkspaceLoader {
             let name = defs.tables[job.index].name.value
             return .table(Result { try TableLoader.load(name: name, path: job.path) })
         }
-        var results = [FileLoad?](repeating: nil, count: defs.tables.count + defs.streams.count)
         for (n, load) in loaded.enumerated() { results[jobs[order[n]].index] = load }
         return results
     }

@@ -7,11 +7,14 @@ public enum Action: String, CaseIterable, Sendable {
     case open, follow, freeze, copy
     case pauseReplay, stepReplay, faster, slower
     case autoscroll, nextMatch, previousMatch, switchFocus
+    case new, edit, delete
 }
 
 /// Where an action applies.
 public enum ActionScope: String, Sendable {
     case everywhere, lists, streams, replay
+    /// Screens whose items are definitions (Segments).
+    case definitions
 }
 
 /// One row of the action table: keys, what it does, where, and whether the hint line shows it.
@@ -63,6 +66,9 @@ extension Action {
             b(.slower, [.char("-")], "-", "replay slower", .replay),
             b(.autoscroll, [.char("s")], "s", "autoscroll the event log on or off", .streams, hint: "autoscroll"),
             b(.switchFocus, [.tab], "Tab", "switch between the stream counts (Enter: quarantined lines) and the event log", .streams, hint: "counts/log"),
+            b(.new, [.char("n")], "n", "new segment: the form, with a live preview", .definitions, hint: "new"),
+            b(.edit, [.char("e")], "e", "edit the selected segment", .definitions, hint: "edit"),
+            b(.delete, [.char("D")], "D", "delete the selected segment (asks first; y confirms)", .definitions, hint: "delete"),
             b(.nextMatch, [.char("n")], "n", "next event matching the filter", .streams),
             b(.previousMatch, [.char("N")], "N", "previous event matching the filter", .streams),
         ]

@@ -4,7 +4,7 @@ import CohortEngine
 extension Console {
     /// Every command word, for completion and for `:help`.
     static let commandWords = ["collections", "streams", "attributes", "segments", "profiles",
-                               "collection", "theme", "speed", "pause", "resume", "step", "help", "q", "quit"]
+                               "collection", "theme", "speed", "pause", "resume", "step", "history", "new", "reload", "help", "q", "quit"]
 
     func completions(for text: String) -> [String] {
         let parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
@@ -62,6 +62,14 @@ extension Console {
             return (verb == "pause") != paused ? [.togglePause] : []
         case "step":
             return [.step]
+        case "history":
+            state.detail = .history
+            state.detailList = TableState()
+        case "new":
+            go(.segments)
+            openSegmentForm(editing: nil)
+        case "reload":
+            reloadDefinitions()
         case "collection":
             guard let c = live.workspace.collections.firstIndex(where: { $0.name == arg }) else {
                 let names = live.workspace.collections.map(\.name)

@@ -129,6 +129,7 @@ extension Console {
         case .segment(let s): return data.collections[state.collection].recent[s].count
         case .profile: return collectionModel.attributes.count
         case .stream(let i): return live.quarantine.filter { $0.stream == live.workspace.streams[i].name.value }.count
+        case .history: return historyEntries().count
         case .attribute, .collection, .none: return 0
         }
     }

@@ -16,7 +16,12 @@ public enum Effect: Sendable, Equatable {
 /// `update` (an input event to new state and effects) and `render` (state to a cell grid).
 public final class Console {
     public var state: ConsoleState
-    public let live: LiveWorkspace
+    public private(set) var live: LiveWorkspace
+    /// cohort.yaml, for saving definitions (nil: the console cannot save).
+    public var definitions: DefinitionsFile?
+    /// A saved definition change being applied.
+    var rebuild: DefinitionRebuild?
+    var pausedForRebuild = false
     /// The copy shown while the view is frozen (`Z`).
     public private(set) var frozen: DataView?
     /// Wall time of the current frame, microseconds.
@@ -33,6 +38,20 @@ public final class Console {
         state = ConsoleState(size: size, themeName: themeName, themeNames: themeNames)
         let data = DataView(live: live)
         for c in live.workspace.collections.indices { query(c).prepare(data) }
+    }
+
+    /// Shows `next` from now on (a rebuilt workspace after a definition change).
+    func replaceLive(_ next: LiveWorkspace) {
+        live = next
+        frozen = nil
+        queries = [:]
+        profileRowsCache = nil
+        attributeStatsCache = nil
+        let data = DataView(live: live)
+        for c in live.workspace.collections.indices { query(c).prepare(data) }
+        if state.collection >= live.workspace.collections.count { state.collection = 0 }
+        state.detail = nil
+        refreshRows()
     }
 
     /// The data this frame shows.
@@ -66,12 +85,16 @@ public final class Console {
             return [.quit]
         }
         // Modal layers first: prompt, filter, help, theme picker.
+        if state.reloadDialog != nil { return reloadDialogKey(key) }
+        if state.deleteDialog != nil { return deleteDialogKey(key) }
+        if state.segmentForm != nil { return segmentFormKey(key) }
         if state.prompt != nil { return promptKey(key) }
         if state.filterField != nil { return filterKey(key) }
         if state.help != nil { return helpKey(key) }
         if state.themePicker != nil { return themeKey(key) }
         var scopes: Set<ActionScope> = [.everywhere, .lists, .replay]
         if state.screen == .streams { scopes.insert(.streams) }
+        if state.screen == .segments || state.screen == .attributes || state.screen == .collections { scopes.insert(.definitions) }
         guard let action = Action.forKey(key, scopes: scopes) else { return [] }
         return perform(action)
     }
@@ -145,6 +168,9 @@ public final class Console {
             flash(state.autoscroll ? "autoscroll on" : "autoscroll off", .info)
         case .nextMatch, .previousMatch:
             jumpToMatch(forward: action == .nextMatch)
+        case .new: newDefinition()
+        case .edit: editDefinition()
+        case .delete: deleteDefinition()
         }
         return []
     }
@@ -392,7 +418,8 @@ public final class Console {
     // MARK: Mouse
 
     private func mouse(_ m: MouseEvent) -> [Effect] {
-        guard state.prompt == nil, state.help == nil, state.themePicker == nil else { return [] }
+        guard state.prompt == nil, state.help == nil, state.themePicker == nil, state.segmentForm == nil,
+              state.deleteDialog == nil, state.reloadDialog == nil else { return [] }
         switch m.kind {
         case .wheelUp: moveInList(.up); moveInList(.up); moveInList(.up)
         case .wheelDown: moveInList(.down); moveInList(.down); moveInList(.down)

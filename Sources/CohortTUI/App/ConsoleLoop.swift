@@ -46,7 +46,12 @@ public final class ConsoleLoop {
             draw()
         }
         let now = clock()
-        console.live.tick(wallNow: now, budgetMicros: tickBudgetMicros, clock: clock)
+        if console.rebuildProgress != nil {
+            // A saved definition is being applied: the backfill takes the replay's budget.
+            console.stepRebuild(budgetMicros: tickBudgetMicros * 4, clock: clock)
+        } else {
+            console.live.tick(wallNow: now, budgetMicros: tickBudgetMicros, clock: clock)
+        }
         draw()
     }
 

@@ -24,6 +24,8 @@ public enum Detail: Sendable, Equatable {
     case attribute(Int)
     case segment(Int)
     case profile(row: Int)
+    /// The definition history (`:history`).
+    case history
 }
 
 /// A message on the last row: the result of an action or an error.
@@ -69,6 +71,12 @@ public struct ConsoleState: Sendable {
     public var prompt: CommandPrompt?
     public var help: HelpState?
     public var themePicker: ThemePickerState?
+    /// The segment form, when open.
+    public var segmentForm: SegmentForm?
+    /// A delete waiting for confirmation.
+    public var deleteDialog: DeleteRequest?
+    /// Offered when cohort.yaml changed on disk under a save.
+    public var reloadDialog: Dialog?
     public var flash: FlashMessage?
     /// The Profiles sort: most recently changed first, so a newcomer sees profiles move.
     public var profileSort: ProfileColumn? = .updated

@@ -54,6 +54,116 @@ public final class LiveWorkspace {
         collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
         rateHistory = Array(repeating: [], count: workspace.collections.count)
         appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
+        backfillTarget = 0
+        attach()
+    }
+
+    /// A workspace with changed definitions taking over from `old`: the same events are
+    /// applied again (`backfill`) up to where `old` got, then `takeOver(from:)` carries the
+    /// event log, trends and replay position across. Until then it reports nothing.
+    public init(rebuilding old: LiveWorkspace, workspace: Workspace) {
+        self.workspace = workspace
+        logCapacity = old.logCapacity
+        let events = Replay(workspace: workspace).feed()
+        let engine = LiveEngine(workspace: workspace, startAt: events.first?.timestamp)
+        self.engine = engine
+        for (i, load) in workspace.streamLoads.enumerated() {
+            for _ in load.quarantined { engine.quarantined(stream: i) }
+        }
+        quarantine = old.quarantine
+        driver = ReplayDriver(engine: engine, events: events, speed: old.driver.speed)
+        engine.advance(to: events.first?.timestamp ?? CivilTime.wallClockMicros())
+        collections = []
+        rateHistory = Array(repeating: [], count: workspace.collections.count)
+        appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
+        backfillTarget = old.driver.position
+    }
+
+    /// How many events the rebuild must apply again before it can take over.
+    public let backfillTarget: Int
+    /// Events applied again so far, out of `backfillTarget`.
+    public var backfilled: Int { driver.position }
+
+    /// Applies retained events within a time budget; true when every event `old` had applied
+    /// is applied here too.
+    public func backfill(budgetMicros: Int64, clock: () -> Int64) -> Bool {
+        let deadline = clock() + budgetMicros
+        while driver.position < backfillTarget {
+            var n = 0
+            while n < 256, driver.position < backfillTarget {
+                driver.step()
+                n += 1
+            }
+            if clock() >= deadline { break }
+        }
+        return driver.position >= backfillTarget
+    }
+
+    /// Takes over from `old` once backfilled: its replay clock, speed and pause state, its
+    /// event log and rates, and each segment's and profile's live history where the
+    /// definitions kept it.
+    public func takeOver(from old: LiveWorkspace, wallNow: Int64) {
+        driver.adopt(old.driver, wallNow: wallNow)
+        collections = workspace.collections.indices.map { c in
+            var live = CollectionLive(engine: engine, collection: c)
+            if let o = old.collections.first(where: { $0.model.name == live.model.name }) { live.inherit(from: o) }
+            return live
+        }
+        let sameAttributes = workspace.collections.map { $0.attributes.map(\.name) } == old.workspace.collections.map { $0.attributes.map(\.name) }
+        let sameSegments = workspace.collections.map { $0.segments.map(\.name) } == old.workspace.collections.map { $0.segments.map(\.name) }
+        log = old.log.map { r in
+            sameAttributes && sameSegments ? r : EventRecord(sequence: r.sequence, event: r.event, stream: r.stream, outcome: r.outcome, profiles: r.profiles, changes: [])
+        }
+        nextSequence = old.nextSequence
+        if old.rateHistory.count == rateHistory.count { rateHistory = old.rateHistory }
+        eventsPerSecond = old.eventsPerSecond
+        lastWall = old.lastWall
+        attach()
+    }
+
+    /// Membership changes between `old`'s engine and this one for the segments named, as
+    /// activations at the current clock caused by saving `name`: what a definition change
+    /// did to each profile.
+    public func membershipChanges(from old: LiveWorkspace, segments names: Set<String>, cause name: String) -> [Activation] {
+        guard let at = engine.clock else { return [] }
+        var out: [Activation] = []
+        for (c, m) in workspace.collections.enumerated() {
+            let oc = old.workspace.collections.firstIndex { $0.name == m.name }
+            for (s, seg) in m.segments.enumerated() where names.contains(seg.name) {
+                let os = oc.flatMap { old.workspace.collections[$0].segments.firstIndex { $0.name == seg.name } }
+                for r in 0..<engine.profileCount(collection: c) {
+                    let now = engine.isMember(collection: c, row: r, segment: s)
+                    let before = oc.flatMap { oc in os.map { old.engine.isMember(collection: oc, row: r, segment: $0) } } ?? false
+                    if now != before {
+                        out.append(Activation(collection: m.name, segment: seg.name, key: m.key(ofRow: r), change: now ? .enter : .exit,
+                                              at: at, cause: .definition(name: name)))
+                    }
+                }
+            }
+        }
+        // Segments that no longer exist: their members leave.
+        for (oc, om) in old.workspace.collections.enumerated() {
+            let kept = Set(workspace.collections.first { $0.name == om.name }?.segments.map(\.name) ?? [])
+            for (os, seg) in om.segments.enumerated() where names.contains(seg.name) && !kept.contains(seg.name) {
+                for r in 0..<old.engine.profileCount(collection: oc) where old.engine.isMember(collection: oc, row: r, segment: os) {
+                    out.append(Activation(collection: om.name, segment: seg.name, key: om.key(ofRow: r), change: .exit, at: at, cause: .definition(name: name)))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Records membership changes made outside the engine (a definition save) in the
+    /// segment's recent changes and counts.
+    public func note(_ activations: [Activation]) {
+        for a in activations {
+            guard let c = workspace.collections.firstIndex(where: { $0.name == a.collection }),
+                  let s = collections[c].segmentIndex[a.segment] else { continue }
+            collections[c].recordActivation(a, segment: s, countsSize: false)
+        }
+    }
+
+    private func attach() {
         engine.onAttributeChange = { [unowned self] change in self.attributeChanged(change) }
         engine.onActivation = { [unowned self] a in self.activated(a) }
         driver.onEvent = { [unowned self] e, outcome in self.eventApplied(e, outcome) }
@@ -255,6 +365,23 @@ public struct CollectionLive {
         lastUpdated = Array(repeating: Int64.min, count: rows)
     }
 
+    /// Keeps `old`'s history of each segment still defined (trend, counts, recent changes)
+    /// and of each profile (last change, recent events), when the rows are the same.
+    mutating func inherit(from old: CollectionLive) {
+        for (name, s) in segmentIndex {
+            guard let o = old.segmentIndex[name] else { continue }
+            initialSize[s] = old.initialSize[o]
+            enters[s] = old.enters[o]
+            exits[s] = old.exits[o]
+            trend[s] = old.trend[o] + [Double(size[s])]
+            recent[s] = old.recent[o]
+        }
+        guard old.lastUpdated.count == lastUpdated.count else { return }
+        lastUpdated = old.lastUpdated
+        changeOrder = old.changeOrder
+        recentEvents = old.recentEvents
+    }
+
     mutating func touch(row: Int, at t: Int64) {
         if lastUpdated[row] == t, changeOrder.last == Int32(row) { return }
         lastUpdated[row] = t
@@ -299,8 +426,10 @@ public struct CollectionLive {
         return out
     }
 
-    mutating func recordActivation(_ a: Activation, segment s: Int) {
-        if a.change == .enter { size[s] += 1; enters[s] += 1 } else { size[s] -= 1; exits[s] += 1 }
+    /// `countsSize` false: the size already reflects the change (read from the engine).
+    mutating func recordActivation(_ a: Activation, segment s: Int, countsSize: Bool = true) {
+        if countsSize { size[s] += a.change == .enter ? 1 : -1 }
+        if a.change == .enter { enters[s] += 1 } else { exits[s] += 1 }
         recent[s].append(a)
         if recent[s].count > 200 { recent[s].removeFirst(recent[s].count - 100) }
     }

@@ -28,6 +28,23 @@ extension Console {
         renderHints(into: &canvas)
         let main = Rect(x: 0, y: 2, width: w, height: h - 4)
         lastListArea = nil
+        if let form = state.segmentForm {
+            renderSegmentForm(form, into: &canvas, area: main)
+        } else if state.detail == .history {
+            renderHistory(into: &canvas, area: main)
+        } else {
+            renderScreen(into: &canvas, area: main)
+        }
+        renderBreadcrumbs(into: &canvas, y: h - 2)
+        renderBottom(into: &canvas, y: h - 1)
+        if let help = state.help { renderHelp(help, into: &canvas) }
+        if let picker = state.themePicker { renderThemePicker(picker, into: &canvas) }
+        if let req = state.deleteDialog { req.dialog.render(into: &canvas, area: main) }
+        if let dialog = state.reloadDialog { dialog.render(into: &canvas, area: main) }
+        return canvas
+    }
+
+    private func renderScreen(into canvas: inout Canvas, area main: Rect) {
         switch state.screen {
         case .collections: renderCollections(into: &canvas, area: main)
         case .streams: renderStreams(into: &canvas, area: main)
@@ -35,11 +52,6 @@ extension Console {
         case .segments: renderSegments(into: &canvas, area: main)
         case .profiles: renderProfiles(into: &canvas, area: main)
         }
-        renderBreadcrumbs(into: &canvas, y: h - 2)
-        renderBottom(into: &canvas, y: h - 1)
-        if let help = state.help { renderHelp(help, into: &canvas) }
-        if let picker = state.themePicker { renderThemePicker(picker, into: &canvas) }
-        return canvas
     }
 
     private func renderContext(into canvas: inout Canvas) {
@@ -49,7 +61,9 @@ extension Console {
         if state.follow, state.screen == .profiles { left += " · following" }
         let d = live.driver
         let status: String
-        if d.isFinished {
+        if let p = rebuildProgress {
+            status = "⟳ applying saved definition \(Format.percent(p.done, of: max(1, p.of)))"
+        } else if d.isFinished {
             status = "■ replay finished"
         } else if d.isPaused {
             status = "⏸ paused"
@@ -76,6 +90,12 @@ extension Console {
     /// The hint line: the focused screen's keys, from the action table.
     func hintEntries() -> [(keys: String, label: String)] {
         var out: [(String, String)] = []
+        if let form = state.segmentForm {
+            out = [("Tab", "next"), ("S-Tab", "previous"), ("Ctrl-S", "save"), ("Ctrl-T", form.mode == .code ? "rows" : "code")]
+            if form.mode == .visual { out += [("Ctrl-N", "add row"), ("Ctrl-X", "remove row")] }
+            out.append(("Esc", "cancel"))
+            return out
+        }
         func add(_ a: Action) { if let h = a.binding.hint { out.append((a.binding.label.components(separatedBy: " ")[0], h)) } }
         add(.command); add(.filter); add(.help)
         out.append(("1-5", "screens"))
@@ -88,6 +108,7 @@ extension Console {
         // line drops the general ones first.
         if state.screen == .streams { add(.pauseReplay); add(.stepReplay); out.append(("+-", "speed")); add(.autoscroll); add(.switchFocus) }
         if state.screen == .profiles { add(.follow) }
+        if state.screen == .segments { add(.new); add(.edit); add(.delete) }
         add(.freeze)
         if state.screen != .streams { add(.pauseReplay) }
         out.append(("T", "theme"))
@@ -102,6 +123,7 @@ extension Console {
         var crumbs = ["collections", collectionModel.name, state.screen.command]
         if state.screen == .collections { crumbs = ["collections"] }
         if let d = state.detail { crumbs.append(detailName(d)) }
+        if let f = state.segmentForm { crumbs = ["collections", live.workspace.collections[f.collection].name, "segments", f.original.map { "edit \($0.name)" } ?? "new"] }
         canvas.put(" " + crumbs.joined(separator: " > "), x: 0, y: y, role: .muted)
     }
 
@@ -114,6 +136,7 @@ extension Console {
         case .attribute(let a): return m.attributes[a].name
         case .segment(let s): return m.segments[s].name
         case .profile(let row): return m.key(ofRow: row)
+        case .history: return "history"
         }
     }
 
@@ -143,7 +166,7 @@ extension Console {
     // MARK: Overlays
 
     func helpSections() -> [(section: String, entries: [(keys: String, description: String)])] {
-        let order: [(ActionScope, String)] = [(.everywhere, "Everywhere"), (.lists, "Lists"), (.replay, "Replay"), (.streams, "Streams screen")]
+        let order: [(ActionScope, String)] = [(.everywhere, "Everywhere"), (.lists, "Lists"), (.replay, "Replay"), (.streams, "Streams screen"), (.definitions, "Segments screen")]
         var out = order.map { scope, title in
             (section: title, entries: Action.table.filter { $0.scope == scope }.map { (keys: $0.label, description: $0.description) })
         }
@@ -154,7 +177,20 @@ extension Console {
             (keys: ":speed N|max", description: "replay speed (1 to 100,000× or max)"),
             (keys: ":pause :resume", description: "pause or resume the replay"),
             (keys: ":step", description: "apply one event"),
+            (keys: ":history", description: "every definition change saved from the console, with its diff"),
+            (keys: ":new", description: "a new segment (the form; also n on Segments)"),
+            (keys: ":reload", description: "load cohort.yaml from disk again and apply it"),
             (keys: ":q", description: "quit"),
+        ]))
+        out.append((section: "Segment form", entries: [
+            (keys: "Tab S-Tab ↑↓", description: "next / previous field"),
+            (keys: "Enter", description: "next field; on a button, press it"),
+            (keys: "Ctrl-S", description: "save to cohort.yaml (backfilled, then live)"),
+            (keys: "Ctrl-T", description: "switch the condition between code and rows"),
+            (keys: "Ctrl-N Ctrl-X", description: "rows: add a row / remove the row"),
+            (keys: "Space ← →", description: "rows: change the operator or AND/OR"),
+            (keys: "→ End", description: "rows: accept the suggested attribute"),
+            (keys: "Esc", description: "cancel (asks when there are unsaved changes)"),
         ]))
         return out
     }

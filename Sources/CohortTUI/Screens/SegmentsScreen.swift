@@ -61,6 +61,11 @@ extension Console {
         line("members", "\(Format.grouped(col.size[s])) of \(Format.grouped(data.profileCount(state.collection))) · \(Format.percent(col.size[s], of: data.profileCount(state.collection))) · \(Format.signed(col.size[s] - col.initialSize[s])) since start")
         line("trend", Sparkline.string(values: Array(col.trend[s].suffix(max(8, inner.width - 16))), width: max(8, inner.width - 16)), .chartSeries)
         line("changes", "\(Format.grouped(col.enters[s])) entered, \(Format.grouped(col.exits[s])) left since start")
+        let history = definitions?.history(collection: m.name, kind: "segment", name: seg.name) ?? []
+        if let last = history.first {
+            let more = history.count > 1 ? " (+\(history.count - 1) earlier; :history lists them)" : ""
+            line("history", "\(last.action) \(Format.instant(last.atWall).prefix(16).replacingOccurrences(of: "T", with: " "))\(more)", .muted)
+        }
         let y = rows.y + 1
         let recent = Array(col.recent[s].reversed())
         let area2 = Rect(x: inner.x, y: y, width: inner.width, height: inner.maxY - y)
