@@ -40,8 +40,13 @@ enum ConsoleRunner {
         if let file = try? DefinitionsFile(workspaceDirectory: directory) {
             console.definitions = file
             do {
-                persistence = StorePersistence(store: try CohortStore.open(workspaceDirectory: directory))
+                let store = try CohortStore.open(workspaceDirectory: directory)
+                persistence = StorePersistence(store: store)
                 file.persistence = persistence
+                // The quarantined lines of the event files, with their reasons, kept with the workspace.
+                try store.recordQuarantine(live.quarantine.map {
+                    QuarantineEntry(stream: $0.stream, line: $0.line, reason: $0.reason, excerpt: $0.excerpt, source: "file")
+                })
             } catch {
                 console.wallNow = ProcessClock.micros()
                 console.flash("history is not kept: \(error)", .warn, seconds: 15)

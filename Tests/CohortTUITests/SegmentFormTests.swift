@@ -63,7 +63,7 @@ import Testing
         #expect(h.console.state.segmentForm == nil)
         #expect(frame.contains("Segments(customers)[10]"))
         #expect(frame.contains("big_spenders"))
-        #expect(frame.contains("✓ segment \"big_spenders\" saved — \(Format.grouped(expected)) of 2,400 profiles match"))
+        #expect(frame.contains("segment \"big_spenders\" saved — \(Format.grouped(expected)) of 2,400 profiles match"))
 
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)
         #expect(yaml.contains("      - name: big_spenders\n        description: Customers who spent over 500\n        condition: \"lifetime_spend > 500\"\n"))
@@ -226,7 +226,7 @@ import Testing
         frame = h.frame()
         #expect(frame.contains("Segments(customers)[8]"))
         #expect(!(try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)).contains("sms_opted_out"))
-        #expect(frame.contains("✓ segment \"sms_opted_out\" deleted"))
+        #expect(frame.contains("segment \"sms_opted_out\" deleted"))
     }
 
     @Test("if cohort.yaml changed on disk, saving refuses and offers to reload; nothing is overwritten")

@@ -66,9 +66,9 @@ extension Action {
             b(.slower, [.char("-")], "-", "replay slower", .replay),
             b(.autoscroll, [.char("s")], "s", "autoscroll the event log on or off", .streams, hint: "autoscroll"),
             b(.switchFocus, [.tab], "Tab", "switch between the stream counts (Enter: quarantined lines) and the event log", .streams, hint: "counts/log"),
-            b(.new, [.char("n")], "n", "new segment: the form, with a live preview", .definitions, hint: "new"),
-            b(.edit, [.char("e")], "e", "edit the selected segment", .definitions, hint: "edit"),
-            b(.delete, [.char("D")], "D", "delete the selected segment (asks first; y confirms)", .definitions, hint: "delete"),
+            b(.new, [.char("n")], "n", "new segment, attribute or collection: a form with a live preview", .definitions, hint: "new"),
+            b(.edit, [.char("e")], "e", "edit the selected segment, attribute or collection (its streams and matches)", .definitions, hint: "edit"),
+            b(.delete, [.char("D")], "D", "delete the selected segment or attribute (asks first, lists what depends on it; y confirms)", .definitions, hint: "delete"),
             b(.nextMatch, [.char("n")], "n", "next event matching the filter", .streams),
             b(.previousMatch, [.char("N")], "N", "previous event matching the filter", .streams),
         ]

@@ -21,23 +21,32 @@ extension Console {
     /// `n` on the Segments screen: a new segment.
     func newDefinition() {
         switch state.screen {
-        case .segments:
-            openSegmentForm(editing: nil)
-        case .attributes, .collections:
-            flash("new \(state.screen == .attributes ? "attributes" : "collections") are defined in cohort.yaml for now; n on Segments opens the segment form", .info)
-        default:
-            break
+        case .segments: openSegmentForm(editing: nil)
+        case .attributes: openAttributeForm(editing: nil)
+        case .collections: openCollectionForm(editing: nil)
+        default: break
         }
     }
 
     /// `e`: edit the selected segment.
     func editDefinition() {
-        guard state.screen == .segments else {
-            if state.screen == .attributes || state.screen == .collections {
-                flash("only segments have a form so far; edit this in cohort.yaml", .info)
-            }
+        if state.screen == .attributes {
+            let rows = attributeRows()
+            let a: Int?
+            if case .attribute(let d) = state.detail { a = d } else { a = selectedIndex(rows.count).map { rows[$0] } }
+            guard let a else { flash("no attribute selected", .info); return }
+            openAttributeForm(editing: a)
             return
         }
+        if state.screen == .collections {
+            let rows = collectionRows()
+            let c: Int?
+            if case .collection(let d) = state.detail { c = d } else { c = selectedIndex(rows.count).map { rows[$0] } }
+            guard let c else { flash("no collection selected", .info); return }
+            openCollectionForm(editing: c)
+            return
+        }
+        guard state.screen == .segments else { return }
         let s: Int?
         if case .segment(let d) = state.detail { s = d } else { s = selectedIndex(segmentRows().count).map { segmentRows()[$0] } }
         guard let s else { flash("no segment selected", .info); return }
@@ -177,6 +186,7 @@ extension Console {
         let text = form.conditionText
         if text == form.previewedCondition { return }
         form.previewedCondition = text
+        form.previewedAt = wallNow
         let model = live.workspace.collections[form.collection]
         if text.trimmingSparkSpaces().isEmpty {
             form.conditionError = nil
@@ -274,7 +284,7 @@ extension Console {
             let c = next.workspace.collections.firstIndex { $0.name == collectionName }
             let members = (c.flatMap { c in s.map { next.collections[c].size[$0] } }) ?? 0
             let total = c.map { next.engine.profileCount(collection: $0) } ?? 0
-            return "✓ segment \"\(name)\" saved — \(Format.grouped(members)) of \(Format.grouped(total)) profiles match"
+            return "segment \"\(name)\" saved — \(Format.grouped(members)) of \(Format.grouped(total)) profiles match"
         }, select: (.segments, name))
         if ok { state.segmentForm = nil }
     }
@@ -374,10 +384,12 @@ extension Console {
 
     /// `D`: delete the selected segment, behind a dialog listing what depends on it.
     func deleteDefinition() {
-        guard state.screen == .segments else {
-            if state.screen == .attributes || state.screen == .collections { flash("only segments can be deleted here so far", .info) }
+        if state.screen == .attributes { deleteAttribute(); return }
+        if state.screen == .collections {
+            flash("collections are removed in cohort.yaml: a collection holds every attribute and segment of its profiles", .info)
             return
         }
+        guard state.screen == .segments else { return }
         let rows = segmentRows()
         let s: Int?
         if case .segment(let d) = state.detail { s = d } else { s = selectedIndex(rows.count).map { rows[$0] } }
@@ -408,7 +420,7 @@ extension Console {
             if applyDefinitionChange(kind: "segment", collection: collection, name: name, segments: [name], action: { editor in
                 try editor.remove(.segment, collection: collection, name: name)
                 return ("delete", nil)
-            }, done: { _ in "✓ segment \"\(name)\" deleted" }, select: (.segments, nil)) {
+            }, done: { _ in "segment \"\(name)\" deleted" }, select: (.segments, nil)) {
                 closeDetail()
             }
             req.blocked = false
@@ -443,7 +455,22 @@ extension Console {
         state.segmentForm = nil
         let names = Set(next.collections.flatMap { $0.segments.map(\.name) } + live.workspace.collections.flatMap { $0.segments.map(\.name) })
         startRebuild(DefinitionRebuild(next: LiveWorkspace(rebuilding: live, workspace: next), segments: names, cause: "cohort.yaml",
-                                       done: { _ in "✓ cohort.yaml reloaded from disk" }, select: nil))
+                                       done: { _ in "cohort.yaml reloaded from disk" }, select: nil))
+    }
+
+    /// Recomputes an open segment form's preview once a second, since the engine moves on
+    /// while the form is open.
+    public func refreshFormPreview() {
+        guard var form = state.segmentForm, form.discard == nil, wallNow - form.previewedAt >= 1_000_000 else { return }
+        form.previewedCondition = nil
+        updatePreview(&form)
+        state.segmentForm = form
+    }
+
+    /// Hands the engine's membership changes since the last frame to the durable log.
+    public func logActivations() {
+        let batch = live.takeActivations()
+        if !batch.isEmpty { definitions?.persistence?.recordActivations(batch) }
     }
 
     // MARK: History

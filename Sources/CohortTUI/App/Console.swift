@@ -88,6 +88,8 @@ public final class Console {
         if state.reloadDialog != nil { return reloadDialogKey(key) }
         if state.deleteDialog != nil { return deleteDialogKey(key) }
         if state.segmentForm != nil { return segmentFormKey(key) }
+        if state.attributeForm != nil { return attributeFormKey(key) }
+        if state.collectionForm != nil { return collectionFormKey(key) }
         if state.prompt != nil { return promptKey(key) }
         if state.filterField != nil { return filterKey(key) }
         if state.help != nil { return helpKey(key) }
@@ -419,7 +421,7 @@ public final class Console {
 
     private func mouse(_ m: MouseEvent) -> [Effect] {
         guard state.prompt == nil, state.help == nil, state.themePicker == nil, state.segmentForm == nil,
-              state.deleteDialog == nil, state.reloadDialog == nil else { return [] }
+              state.attributeForm == nil, state.collectionForm == nil, state.deleteDialog == nil, state.reloadDialog == nil else { return [] }
         switch m.kind {
         case .wheelUp: moveInList(.up); moveInList(.up); moveInList(.up)
         case .wheelDown: moveInList(.down); moveInList(.down); moveInList(.down)

@@ -52,6 +52,8 @@ public final class ConsoleLoop {
         } else {
             console.live.tick(wallNow: now, budgetMicros: tickBudgetMicros, clock: clock)
         }
+        console.logActivations()
+        console.refreshFormPreview()
         draw()
     }
 

@@ -73,6 +73,10 @@ public struct ConsoleState: Sendable {
     public var themePicker: ThemePickerState?
     /// The segment form, when open.
     public var segmentForm: SegmentForm?
+    /// The attribute form, when open.
+    public var attributeForm: AttributeForm?
+    /// The collection form (three steps) or a collection's stream configuration, when open.
+    public var collectionForm: CollectionForm?
     /// A delete waiting for confirmation.
     public var deleteDialog: DeleteRequest?
     /// Offered when cohort.yaml changed on disk under a save.

@@ -77,6 +77,8 @@ public struct SegmentForm: Sendable {
     public let takenNames: Set<String>
     /// The condition text the preview was computed for.
     var previewedCondition: String?
+    /// Wall time of the last preview, microseconds.
+    var previewedAt: Int64 = 0
 
     public init(collection: Int, model: CollectionModel, editing s: Int? = nil, members: Int? = nil) {
         self.collection = collection

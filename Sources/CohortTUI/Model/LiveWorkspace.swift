@@ -247,7 +247,17 @@ public final class LiveWorkspace {
         }
     }
 
+    /// Membership changes not yet handed to the activation log (`takeActivations`).
+    private var unloggedActivations: [Activation] = []
+
+    /// The membership changes since the last call, oldest first, for the durable log.
+    public func takeActivations() -> [Activation] {
+        defer { unloggedActivations.removeAll(keepingCapacity: true) }
+        return unloggedActivations
+    }
+
     private func activated(_ a: Activation) {
+        if unloggedActivations.count < 1_000_000 { unloggedActivations.append(a) }
         guard let c = workspace.collections.firstIndex(where: { $0.name == a.collection }),
               let s = collections[c].segmentIndex[a.segment] else { return }
         collections[c].recordActivation(a, segment: s)
@@ -369,7 +379,8 @@ public struct CollectionLive {
     /// and of each profile (last change, recent events), when the rows are the same.
     mutating func inherit(from old: CollectionLive) {
         for (name, s) in segmentIndex {
-            guard let o = old.segmentIndex[name] else { continue }
+            // A new segment starts from nobody: its first members show as entered.
+            guard let o = old.segmentIndex[name] else { initialSize[s] = 0; continue }
             initialSize[s] = old.initialSize[o]
             enters[s] = old.enters[o]
             exits[s] = old.exits[o]

@@ -30,6 +30,10 @@ extension Console {
         lastListArea = nil
         if let form = state.segmentForm {
             renderSegmentForm(form, into: &canvas, area: main)
+        } else if let form = state.attributeForm {
+            renderAttributeForm(form, into: &canvas, area: main)
+        } else if let form = state.collectionForm {
+            renderCollectionForm(form, into: &canvas, area: main)
         } else if state.detail == .history {
             renderHistory(into: &canvas, area: main)
         } else {
@@ -108,7 +112,8 @@ extension Console {
         // line drops the general ones first.
         if state.screen == .streams { add(.pauseReplay); add(.stepReplay); out.append(("+-", "speed")); add(.autoscroll); add(.switchFocus) }
         if state.screen == .profiles { add(.follow) }
-        if state.screen == .segments { add(.new); add(.edit); add(.delete) }
+        if state.screen == .segments || state.screen == .attributes { add(.new); add(.edit); add(.delete) }
+        if state.screen == .collections { add(.new); add(.edit) }
         add(.freeze)
         if state.screen != .streams { add(.pauseReplay) }
         out.append(("T", "theme"))
@@ -166,7 +171,7 @@ extension Console {
     // MARK: Overlays
 
     func helpSections() -> [(section: String, entries: [(keys: String, description: String)])] {
-        let order: [(ActionScope, String)] = [(.everywhere, "Everywhere"), (.lists, "Lists"), (.replay, "Replay"), (.streams, "Streams screen"), (.definitions, "Segments screen")]
+        let order: [(ActionScope, String)] = [(.everywhere, "Everywhere"), (.lists, "Lists"), (.replay, "Replay"), (.streams, "Streams screen"), (.definitions, "Segments, Attributes, Collections")]
         var out = order.map { scope, title in
             (section: title, entries: Action.table.filter { $0.scope == scope }.map { (keys: $0.label, description: $0.description) })
         }
