@@ -94,6 +94,7 @@ extension Console {
     /// The hint line: the focused screen's keys, from the action table.
     func hintEntries() -> [(keys: String, label: String)] {
         var out: [(String, String)] = []
+        if let form = state.collectionForm { return collectionFormHints(form) }
         if let form = state.segmentForm {
             out = [("Tab", "next"), ("S-Tab", "previous"), ("Ctrl-S", "save"), ("Ctrl-T", form.mode == .code ? "rows" : "code")]
             if form.mode == .visual { out += [("Ctrl-N", "add row"), ("Ctrl-X", "remove row")] }
@@ -129,6 +130,7 @@ extension Console {
         if state.screen == .collections { crumbs = ["collections"] }
         if let d = state.detail { crumbs.append(detailName(d)) }
         if let f = state.segmentForm { crumbs = ["collections", live.workspace.collections[f.collection].name, "segments", f.original.map { "edit \($0.name)" } ?? "new"] }
+        if let f = state.collectionForm { crumbs = ["collections"] + (f.original.map { [$0.name, "streams"] } ?? ["new"]) }
         canvas.put(" " + crumbs.joined(separator: " > "), x: 0, y: y, role: .muted)
     }
 
