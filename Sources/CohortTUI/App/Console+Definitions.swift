@@ -370,6 +370,12 @@ extension Console {
             if let name = sel.name, sel.screen == .segments, let i = segmentRows().firstIndex(where: { collectionModel.segments[$0].name == name }) {
                 state.lists[.segments]?.selected = i
             }
+            if let name = sel.name, sel.screen == .attributes, let i = attributeRows().firstIndex(where: { collectionModel.attributes[$0].name == name }) {
+                state.lists[.attributes]?.selected = i
+            }
+            if let name = sel.name, sel.screen == .collections, let i = collectionRows().firstIndex(where: { live.workspace.collections[$0].name == name }) {
+                state.lists[.collections]?.selected = i
+            }
         }
         let enters = changes.filter { $0.change == .enter }.count, exits = changes.count - enters
         flash(r.done(r.next) + (changes.isEmpty ? "" : " (\(Format.grouped(enters)) entered, \(Format.grouped(exits)) left)"), .ok, seconds: 8)

@@ -95,6 +95,10 @@ extension Console {
     func hintEntries() -> [(keys: String, label: String)] {
         var out: [(String, String)] = []
         if let form = state.collectionForm { return collectionFormHints(form) }
+        if let form = state.attributeForm {
+            if form.deletion != nil { return [("y", "delete"), ("Esc", "cancel")] }
+            return [("Tab", "next"), ("S-Tab", "previous"), ("Space", "change"), ("→", "accept suggestion"), ("Ctrl-S", "save"), ("Esc", "cancel")]
+        }
         if let form = state.segmentForm {
             out = [("Tab", "next"), ("S-Tab", "previous"), ("Ctrl-S", "save"), ("Ctrl-T", form.mode == .code ? "rows" : "code")]
             if form.mode == .visual { out += [("Ctrl-N", "add row"), ("Ctrl-X", "remove row")] }
@@ -130,6 +134,9 @@ extension Console {
         if state.screen == .collections { crumbs = ["collections"] }
         if let d = state.detail { crumbs.append(detailName(d)) }
         if let f = state.segmentForm { crumbs = ["collections", live.workspace.collections[f.collection].name, "segments", f.original.map { "edit \($0.name)" } ?? "new"] }
+        if let f = state.attributeForm, f.deletion == nil {
+            crumbs = ["collections", collectionModel.name, "attributes", f.original.map { "edit \($0.name)" } ?? "new"]
+        }
         if let f = state.collectionForm { crumbs = ["collections"] + (f.original.map { [$0.name, "streams"] } ?? ["new"]) }
         canvas.put(" " + crumbs.joined(separator: " > "), x: 0, y: y, role: .muted)
     }
@@ -188,6 +195,17 @@ extension Console {
             (keys: ":new", description: "a new segment (the form; also n on Segments)"),
             (keys: ":reload", description: "load cohort.yaml from disk again and apply it"),
             (keys: ":q", description: "quit"),
+        ]))
+        out.append((section: "Attribute form", entries: [
+            (keys: "Space ← →", description: "change the kind, source, function; toggle an event type"),
+            (keys: "→ End", description: "accept the suggested column, field or timeframe"),
+            (keys: "Ctrl-S", description: "save to cohort.yaml; the attribute is backfilled from the retained events"),
+        ]))
+        out.append((section: "Collection form", entries: [
+            (keys: "Enter Space", description: "choose a table or key; link a stream"),
+            (keys: "a", description: "all or no columns as known attributes"),
+            (keys: "Ctrl-N Ctrl-X", description: "add / remove a linking key"),
+            (keys: "[ ]", description: "move a linking key up / down (the first that matches decides)"),
         ]))
         out.append((section: "Segment form", entries: [
             (keys: "Tab S-Tab ↑↓", description: "next / previous field"),
