@@ -113,6 +113,14 @@ import Testing
         #expect(h.console.definitions!.history(kind: "attribute", name: "spend_per_order").first?.action == "create")
         // The list row reads from the engine.
         #expect(h.frame().contains("spend_per_order"))
+        // Its detail shows its own history with the diff.
+        let rows = h.console.attributeRows()
+        let index = try #require(rows.firstIndex { h.console.collectionModel.attributes[$0].name == "spend_per_order" })
+        h.console.state.lists[.attributes]?.selected = index
+        let detail = h.press(.enter)
+        #expect(detail.contains("Attribute spend_per_order"))
+        #expect(detail.contains(" create"))
+        #expect(detail.contains("+        expression: \"lifetime_spend / orders_365d\""))
     }
 
     @Test("a known attribute completes the column, previews the table's values and saves column and pii")

@@ -285,7 +285,7 @@ extension Console {
             return (action, oldName)
         }, done: { next in
             guard let c = next.workspace.collections.firstIndex(where: { $0.name == collectionName }),
-                  let a = next.workspace.collections[c].attributeIndex(name) else { return "✓ attribute \"\(name)\" saved" }
+                  let a = next.workspace.collections[c].attributeIndex(name) else { return "attribute \"\(name)\" saved" }
             let total = next.engine.profileCount(collection: c)
             var filled = 0
             for r in 0..<total {
@@ -296,7 +296,7 @@ extension Console {
                 default: filled += 1
                 }
             }
-            return "✓ attribute \"\(name)\" saved — filled for \(Format.grouped(filled)) of \(Format.grouped(total)) profiles (\(Format.percent(filled, of: total)))"
+            return "attribute \"\(name)\" saved — filled for \(Format.grouped(filled)) of \(Format.grouped(total)) profiles (\(Format.percent(filled, of: total)))"
         }, select: (.attributes, name))
         if ok { state.attributeForm = nil }
     }
@@ -342,7 +342,7 @@ extension Console {
             if applyDefinitionChange(kind: "attribute", collection: collection, name: name, segments: [], action: { editor in
                 try editor.remove(.attribute, collection: collection, name: name)
                 return ("delete", nil)
-            }, done: { _ in "✓ attribute \"\(name)\" deleted" }, select: (.attributes, nil)) {
+            }, done: { _ in "attribute \"\(name)\" deleted" }, select: (.attributes, nil)) {
                 closeDetail()
             }
             req.blocked = false

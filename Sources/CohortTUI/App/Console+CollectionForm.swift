@@ -295,7 +295,7 @@ extension Console {
                 self.selectCollectionRow(name)
                 let c = next.workspace.collections.firstIndex { $0.name == name }
                 let profiles = c.map { next.engine.profileCount(collection: $0) } ?? 0
-                return "✓ streams of \"\(name)\" saved — \(count) stream\(count == 1 ? "" : "s") · \(Format.grouped(profiles)) profiles"
+                return "streams of \"\(name)\" saved — \(count) stream\(count == 1 ? "" : "s") · \(Format.grouped(profiles)) profiles"
             }, select: (.collections, name))
             if ok { state.collectionForm = nil }
             return
@@ -340,7 +340,7 @@ extension Console {
             self.selectCollectionRow(name)
             let c = next.workspace.collections.firstIndex { $0.name == name }
             let profiles = c.map { next.engine.profileCount(collection: $0) } ?? 0
-            return "✓ collection \"\(name)\" saved — \(Format.grouped(profiles)) profiles · \(attributes.count) known attribute\(attributes.count == 1 ? "" : "s")"
+            return "collection \"\(name)\" saved — \(Format.grouped(profiles)) profiles · \(attributes.count) known attribute\(attributes.count == 1 ? "" : "s")"
         }, select: (.collections, name))
         if ok { state.collectionForm = nil }
     }

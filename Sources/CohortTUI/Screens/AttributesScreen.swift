@@ -75,5 +75,19 @@ extension Console {
         line("read by segments", readers.isEmpty ? "none" : readers.joined(separator: ", "), readers.isEmpty ? .muted : .text)
         let computed = m.attributes.filter { if case .computed(_, let ins) = $0.source { return ins.contains(ai) }; return false }.map(\.name)
         line("read by attributes", computed.isEmpty ? "none" : computed.joined(separator: ", "), computed.isEmpty ? .muted : .text)
+        // Its own history: each saved change, then the latest one's diff.
+        let history = definitions?.history(collection: m.name, kind: "attribute", name: a.name) ?? []
+        rows.y += 1
+        if history.isEmpty {
+            line("history", "no change saved from the console", .muted)
+            return
+        }
+        for (i, e) in history.prefix(5).enumerated() {
+            let when = Format.instant(e.atWall).prefix(16).replacingOccurrences(of: "T", with: " ")
+            line(i == 0 ? "history" : "", "\(when)  \(e.action)\(e.oldName.map { " (was \($0))" } ?? "")")
+        }
+        if rows.y + 2 < inner.maxY {
+            renderDiff(history[0].diff, into: &canvas, area: Rect(x: inner.x, y: rows.y + 1, width: inner.width, height: inner.maxY - rows.y - 1))
+        }
     }
 }
