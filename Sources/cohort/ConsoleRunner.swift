@@ -27,30 +27,44 @@ enum ConsoleRunner {
             printError("cohort: \(ws.errors.count) error\(ws.errors.count == 1 ? "" : "s") in \(directory); run 'cohort check' for details")
             throw ExitCodeError(code: 1)
         }
-        let live = LiveWorkspace(workspace: ws, speed: speed)
+        // The workspace's store keeps the definition history, the activation log and the
+        // engine's state; without one the console still runs and saves, and says what is lost.
+        var storeProblem: String?
+        var store: CohortStore?
+        do { store = try CohortStore.open(workspaceDirectory: directory) } catch { storeProblem = "history and saved state are not kept: \(error)" }
+        let file = try? DefinitionsFile(workspaceDirectory: directory)
+        var restoredFrom: Int?
+        var restored: LiveWorkspace?
+        if let store, let file {
+            let (r, why) = WorkspaceCheckpoints.restore(ws, definitionsText: file.text, store: store, speed: speed)
+            restored = r
+            restoredFrom = r?.driver.position
+            if let why { storeProblem = why }
+        }
+        let live = restored ?? LiveWorkspace(workspace: ws, speed: speed)
         let names = themesDirectory.map(ThemeLoader.available(in:)) ?? []
         let themeErrors = themeDiagnostics.filter { $0.severity == .error }
         let usedName = themeErrors.isEmpty ? themeName : ThemeLoader.defaultName
         let console = Console(live: live, size: terminal.size, themeName: usedName, themeNames: names.isEmpty ? [usedName] : names)
         let loop = ConsoleLoop(terminal: terminal, console: console, clock: ProcessClock.micros)
-        // Definitions are saved to cohort.yaml; their history and the activations that saves
-        // cause go to the workspace's .cohort/ store. Without a store the console still
-        // saves, and says why the history will not be kept.
+        console.wallNow = ProcessClock.micros()
+        // Definitions are saved to cohort.yaml; their history and the activations go to the store.
         var persistence: StorePersistence?
-        if let file = try? DefinitionsFile(workspaceDirectory: directory) {
+        if let file {
             console.definitions = file
-            do {
-                let store = try CohortStore.open(workspaceDirectory: directory)
+            if let store {
                 persistence = StorePersistence(store: store)
                 file.persistence = persistence
                 // The quarantined lines of the event files, with their reasons, kept with the workspace.
-                try store.recordQuarantine(live.quarantine.map {
+                try? store.recordQuarantine(live.quarantine.map {
                     QuarantineEntry(stream: $0.stream, line: $0.line, reason: $0.reason, excerpt: $0.excerpt, source: "file")
                 })
-            } catch {
-                console.wallNow = ProcessClock.micros()
-                console.flash("history is not kept: \(error)", .warn, seconds: 15)
             }
+        }
+        if let storeProblem {
+            console.flash(storeProblem, .warn, seconds: 15)
+        } else if let restoredFrom {
+            console.flash("resumed from the saved state: \(Format.grouped(restoredFrom)) events already applied", .info, seconds: 8)
         }
         if let first = themeErrors.first {
             let more = themeErrors.count > 1 ? " (+\(themeErrors.count - 1) more)" : ""
@@ -64,6 +78,20 @@ enum ConsoleRunner {
         }
         loop.copy = copyToClipboard
         loop.run()
+        // The engine's state goes to the store, so the next start resumes here.
+        if let store, let file = console.definitions, console.rebuildProgress == nil,
+           console.live.driver.position != restoredFrom || console.live !== live {
+            var saving = Canvas(width: terminal.size.width, height: terminal.size.height)
+            saving.put(" cohort: saving the workspace state…", x: 0, y: 0, role: .muted)
+            terminal.present(saving)
+            do {
+                try WorkspaceCheckpoints.save(console.live, definitionsText: file.text, store: store)
+            } catch {
+                terminal.shutdown()
+                printError("cohort: the workspace state was not saved (\(error)); the next start replays from the beginning")
+                return
+            }
+        }
         terminal.shutdown()
         withExtendedLifetime(persistence) {}
     }

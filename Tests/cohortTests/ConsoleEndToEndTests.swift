@@ -259,13 +259,69 @@ struct ConsoleEndToEndTests {
         s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)' --workspace '\(dir)'")
         _ = s.waitFor("Profiles(customers)")
         try s.type("4")
-        let listed = s.waitFor("loyal_spenders")
-        #expect(listed.contains("Segments(customers)[10]"))
+        let listed = s.waitFor("Segments(customers)[10]")
+        #expect(listed.contains("loyal_spenders"))
         try s.type(":history")
         try s.press("Enter")
         let history = s.waitFor("History[1]")
         #expect(history.contains("create  segment   loyal_spenders"))
         #expect(history.contains("+      - name: loyal_spenders"))
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+    }
+
+    /// The pid of the running console whose command line names `dir`, read from /proc.
+    static func consolePid(workspace dir: String) -> pid_t? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for e in entries {
+            guard let pid = Int32(e), let data = FileManager.default.contents(atPath: "/proc/\(e)/cmdline") else { continue }
+            let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if args.first?.hasSuffix("/cohort") == true, args.contains(dir) { return pid }
+        }
+        return nil
+    }
+
+    @Test("kill -9 right after a save and during a replay: the workspace reopens with the saved segment, its history and the last saved state", .enabled(if: hasTmux))
+    func killedConsole() throws {
+        let dir = try CLI.temporaryDirectory() + "/demo-data"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: CLI.packageRoot + "/demo-data/cohort.yaml", toPath: dir + "/cohort.yaml")
+        try fm.createSymbolicLink(atPath: dir + "/tables", withDestinationPath: CLI.packageRoot + "/demo-data/tables")
+        try fm.createSymbolicLink(atPath: dir + "/events", withDestinationPath: CLI.packageRoot + "/demo-data/events")
+
+        // A first run that quits normally leaves a saved state to resume from.
+        var s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)' --speed 100000")
+        _ = s.waitFor("Profiles(customers)")
+        Thread.sleep(forTimeInterval: 2)
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+
+        // Resumed; a segment saved; the process killed the moment the console says so.
+        s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)' --speed 100000")
+        _ = s.waitFor("resumed from the saved state")
+        try s.type("4")
+        try s.type("n")
+        _ = s.waitFor("New segment (customers)")
+        try s.type("killed_midway")
+        try s.press("Tab", "Tab")
+        try s.type("lifetime_spend > 100")
+        _ = s.waitFor(" · new")
+        try s.press("C-s")
+        _ = s.waitFor("segment \"killed_midway\" saved")
+        let pid = try #require(Self.consolePid(workspace: dir))
+        #expect(kill(pid, SIGKILL) == 0)
+        _ = s.waitFor("EXIT=137")
+
+        // Reopened: nothing reported saved is lost, and the last saved state still loads.
+        s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)'")
+        let reopened = s.waitFor("Profiles(customers)")
+        #expect(!reopened.contains("could not be used"))
+        try s.type("4")
+        #expect(s.waitFor("Segments(customers)[10]").contains("killed_midway"))
+        try s.type(":history")
+        try s.press("Enter")
+        #expect(s.waitFor("History[1]").contains("killed_midway"))
         try s.type("Q")
         #expect(s.waitFor("EXIT=").contains("EXIT=0"))
     }

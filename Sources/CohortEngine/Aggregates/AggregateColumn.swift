@@ -16,18 +16,18 @@ final class AggregateColumn {
     /// In-window inputs per row, sorted by `AggregateInput.precedes`; windowed columns only.
     private(set) var inputs: [Deque<AggregateInput>]
     /// count: inputs.
-    private var counts: [Int32]
+    private(set) var counts: [Int32]
     /// sum, average: one struct per row, so an update touches one place in memory.
-    private var sums: [SumState]
+    private(set) var sums: [SumState]
     /// count_distinct, distinct, most_frequent: how many inputs hold each non-null value.
-    private var tallies: [[Value: Int32]]
+    private(set) var tallies: [[Value: Int32]]
     /// distinct: the sorted list, rebuilt only when the set of values changes.
-    private var lists: [Value]
+    private(set) var lists: [Value]
     /// min, max, most_frequent: the current answer (.null when none) and its tally.
-    private var best: [Value]
-    private var bestCounts: [Int32]
+    private(set) var best: [Value]
+    private(set) var bestCounts: [Int32]
     /// first, last: the input that is the current answer.
-    private var edges: [AggregateInput?]
+    private(set) var edges: [AggregateInput?]
 
     /// What removing an input did.
     /// The running parts of a sum or average.
@@ -63,6 +63,20 @@ final class AggregateColumn {
         best = column(f == .min || f == .max || f == .most_frequent, .null)
         bestCounts = column(f == .most_frequent, 0)
         edges = column(f == .first || f == .last, nil)
+    }
+
+    /// Replaces every row's state with what a checkpoint held (see `EngineCheckpoint.swift`,
+    /// which checks that each array has the size `init` gives it for this function and window).
+    func restore(inputs: [Deque<AggregateInput>], counts: [Int32], sums: [SumState], tallies: [[Value: Int32]],
+                 lists: [Value], best: [Value], bestCounts: [Int32], edges: [AggregateInput?]) {
+        self.inputs = inputs
+        self.counts = counts
+        self.sums = sums
+        self.tallies = tallies
+        self.lists = lists
+        self.best = best
+        self.bestCounts = bestCounts
+        self.edges = edges
     }
 
     /// The aggregate's value for a row.

@@ -4,11 +4,17 @@
 /// equal a batch recomputation bit for bit, whatever order events arrived in.
 public struct ExactSum: Sendable, Equatable {
     /// Non-overlapping partial sums in increasing magnitude; their exact total is the sum.
-    private var partials: [Double] = []
+    private(set) var partials: [Double] = []
     /// Infinities and NaNs, which the partials cannot hold.
-    private var special: Double = 0
+    private(set) var special: Double = 0
 
     public init() {}
+
+    /// A sum from its parts as `partials` and `special` hold them (a restored checkpoint).
+    init(partials: [Double], special: Double) {
+        self.partials = partials
+        self.special = special
+    }
 
     /// Heap bytes held by the partials.
     var heapBytes: Int { partials.capacity > 0 ? 32 + partials.capacity * MemoryLayout<Double>.stride : 0 }

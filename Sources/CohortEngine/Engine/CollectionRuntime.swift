@@ -78,14 +78,17 @@ final class CollectionRuntime {
 
     var slotCount: Int { slotAttribute.count }
 
-    init(model: CollectionModel, index: Int) {
+    /// `restoring`: the per-row state (values, members, schedule, histories, lazy clocks and
+    /// every column's accumulators) is left empty for a checkpoint to fill (`EngineCheckpoint`).
+    init(model: CollectionModel, index: Int, restoring: Bool = false) {
         self.model = model
         self.index = index
         attributeCount = model.attributes.count
         segmentCount = model.segments.count
         rowCount = model.table.rows.count
-        values = Array(repeating: .null, count: rowCount * attributeCount)
-        members = Array(repeating: false, count: rowCount * segmentCount)
+        let stateRows = restoring ? 0 : rowCount
+        values = Array(repeating: .null, count: stateRows * attributeCount)
+        members = Array(repeating: false, count: stateRows * segmentCount)
 
         var slotAttribute: [Int] = []
         var slotFunction: [AggregateFunction] = []
@@ -124,9 +127,9 @@ final class CollectionRuntime {
         windowCauses = slotAttribute.map { .window(attribute: model.attributes[$0].name) }
         slotsByType = byType
         slotsForAnyType = anyType
-        columns = zip(slotFunction, slotWindow).map { AggregateColumn(function: $0, window: $1, rows: model.table.rows.count) }
-        scheduled = Array(repeating: Int64.max, count: rowCount * slotAttribute.count)
-        historyHead = Array(repeating: -1, count: rowCount)
+        columns = zip(slotFunction, slotWindow).map { AggregateColumn(function: $0, window: $1, rows: stateRows) }
+        scheduled = Array(repeating: Int64.max, count: stateRows * slotAttribute.count)
+        historyHead = Array(repeating: -1, count: stateRows)
 
         var routes: [Int: [(String, [String: [Int]])]] = [:]
         var columnIndexes: [Int: [String: [Int]]] = [:]
@@ -183,7 +186,7 @@ final class CollectionRuntime {
         attributeLazy = byAttribute
         hasLazy = lazy.contains(true)
         lazyReadsTimestamp = attrs.indices.contains { lazy[$0] && onTimestamp[attrs[$0]] }
-        lazyAt = Array(repeating: Int64.min, count: lazy.contains(true) ? rowCount : 0)
+        lazyAt = Array(repeating: Int64.min, count: lazy.contains(true) ? stateRows : 0)
         let eagerReaders = attrs.indices.filter { !lazy[$0] }.map { exprs[$0] } + conditionExpression
         readsDate = eagerReaders.contains { $0.readsClock }
         readsTimestamp = eagerReaders.contains { $0.readsTimestamp }

@@ -46,7 +46,7 @@ public final class LiveEngine {
     /// Sorted by time (then collection, row, slot, file order); `nextPendingRow` is the
     /// first not yet visible.
     private(set) var pendingRows: [PendingRow] = []
-    private var nextPendingRow = 0
+    private(set) var nextPendingRow = 0
     /// Every event applied, in arrival order; `kept` names the copy that counts per stream
     /// and id (the earliest timestamp, then the earlier line), for duplicates and retraction.
     private(set) var store: [Event] = []
@@ -54,17 +54,17 @@ public final class LiveEngine {
     /// Scratch: attributes changed in the current propagation, as bits.
     private var dirtyBits: [UInt64] = []
     /// The day (since the epoch) whose midnight date-reading conditions were last re-evaluated at.
-    private var midnightsHandled: Int64 = 0
+    private(set) var midnightsHandled: Int64 = 0
     private var scratchRow: [Value] = []
     /// Scratch: attributes one event changed for one profile; timers fired at one instant.
     private var changedScratch: [Int] = []
     /// Deferred evaluation: rows whose aggregates changed since the last read, per
     /// collection, and collections whose clock readers the clock has moved past.
-    private var staleRows: [[Int32]]
-    private var isStale: [[Bool]]
-    private var clockStale: [Bool]
+    private(set) var staleRows: [[Int32]]
+    private(set) var isStale: [[Bool]]
+    private(set) var clockStale: [Bool]
     /// The clock at which deferred evaluation last trimmed every window.
-    private var windowsTrimmedAt: Int64?
+    private(set) var windowsTrimmedAt: Int64?
     private var firedScratch: [(collection: Int32, row: Int32, attribute: Int32, order: Int32)] = []
     /// What the changes being made right now are attributed to.
     private var changeCause: ActivationCause = .tables
@@ -87,6 +87,33 @@ public final class LiveEngine {
         isStale = runtimes.map { Array(repeating: false, count: $0.rowCount) }
         clockStale = runtimes.map { _ in false }
         loadTables(startAt: startAt)
+    }
+
+    /// An engine in the state a checkpoint held (`EngineCheckpoint.swift` reads it and says,
+    /// for every stored property here, whether it is restored or rebuilt from the workspace).
+    /// What the workspace alone determines is derived as `init` derives it.
+    init(workspace: Workspace, restoring s: EngineCheckpointState) {
+        self.workspace = workspace
+        recordActivations = s.recordActivations
+        defersEvaluation = s.defersEvaluation
+        runtimes = s.runtimes
+        streamNames = workspace.streams.map(\.name.value)
+        anyDateReader = s.runtimes.contains { $0.readsDate }
+        anyTimestampReader = s.runtimes.contains { $0.readsTimestamp }
+        clock = s.clock
+        streamStats = s.streamStats
+        applied = s.applied
+        skippedMidnights = s.skippedMidnights
+        timers = s.timers
+        pendingRows = s.pendingRows
+        nextPendingRow = 0
+        store = s.store
+        kept = s.kept
+        midnightsHandled = s.midnightsHandled
+        staleRows = s.staleRows
+        isStale = s.isStale
+        clockStale = s.clockStale
+        windowsTrimmedAt = s.windowsTrimmedAt
     }
 
     // MARK: Reading state

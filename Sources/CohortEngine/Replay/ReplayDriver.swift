@@ -86,6 +86,15 @@ public final class ReplayDriver {
         speed = max(1, newSpeed)
     }
 
+    /// Continues from event `position` without applying the ones before it: for an engine
+    /// restored from a checkpoint that already holds them. The virtual clock starts at the
+    /// engine's clock.
+    public func seek(to newPosition: Int) {
+        position = min(max(0, newPosition), events.count)
+        anchorVirtual = max(anchorVirtual, engine.clock ?? anchorVirtual)
+        anchorWall = nil
+    }
+
     /// Continues where `other` (a driver over the same events, at the same position) is: its
     /// virtual clock, speed and pause state.
     public func adopt(_ other: ReplayDriver, wallNow: Int64) {

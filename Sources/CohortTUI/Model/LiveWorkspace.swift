@@ -1,4 +1,5 @@
 import CohortEngine
+import Foundation
 
 /// The console's domain state: a workspace replaying into the live engine, plus what the
 /// screens show about it over time — the event log with what each event changed, segment
@@ -51,6 +52,29 @@ public final class LiveWorkspace {
         // The engine starts at the first event; with none recorded, at the wall clock (as
         // live ingest would), so table-derived values and memberships still show.
         engine.advance(to: events.first?.timestamp ?? CivilTime.wallClockMicros())
+        collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
+        rateHistory = Array(repeating: [], count: workspace.collections.count)
+        appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
+        backfillTarget = 0
+        attach()
+    }
+
+    /// The workspace with its engine restored from a checkpoint taken after `position` of its
+    /// events (in replay order) were applied: the replay continues from there. Throws when
+    /// the checkpoint does not belong to these definitions and data.
+    public init(workspace: Workspace, checkpoint: Data, position: Int, speed: Double = 10_000, logCapacity: Int = 5_000) throws {
+        self.workspace = workspace
+        self.logCapacity = logCapacity
+        let events = Replay(workspace: workspace).feed()
+        guard position <= events.count else { throw EngineCheckpointError.corrupt("the checkpoint is past the last event") }
+        // Restored counters already include the quarantined lines.
+        let engine = try LiveEngine(workspace: workspace, checkpoint: checkpoint)
+        self.engine = engine
+        quarantine = workspace.streamLoads.enumerated().flatMap { i, load in
+            load.quarantined.map { QuarantineRecord(stream: workspace.streams[i].name.value, line: $0.line, reason: $0.reason, excerpt: $0.excerpt) }
+        }
+        driver = ReplayDriver(engine: engine, events: events, speed: speed)
+        driver.seek(to: position)
         collections = workspace.collections.indices.map { CollectionLive(engine: engine, collection: $0) }
         rateHistory = Array(repeating: [], count: workspace.collections.count)
         appliedPerCollection = Array(repeating: 0, count: workspace.collections.count)
