@@ -10,20 +10,9 @@ import Testing
 
     /// A harness over a scratch workspace, with `definitions` attached.
     func harness(size: Size? = nil) throws -> (ConsoleHarness, String) {
-        let dir = try ConsoleHarness.scratchWorkspace()
-        let h = ConsoleHarness(size: size ?? self.size, workspace: Workspace.load(directory: dir))
-        h.console.definitions = try DefinitionsFile(workspaceDirectory: dir)
-        return (h, dir)
+        try ConsoleHarness.scratch(size: size ?? self.size)
     }
 
-    /// Runs the backfill of a saved change to the end, as the loop does between frames.
-    func finishRebuild(_ h: ConsoleHarness) {
-        var n = 0
-        while h.console.rebuildProgress != nil, n < 10_000 {
-            h.console.stepRebuild(budgetMicros: 1_000_000, clock: { CivilTime.wallClockMicros() })
-            n += 1
-        }
-    }
 
     /// Draws frames (which pick up the background preview) until the form's preview is no
     /// longer computing; the last frame.
@@ -98,7 +87,7 @@ import Testing
         #expect(frame.contains("double"))
 
         h.press(.ctrl("s"))
-        finishRebuild(h)
+        h.finishRebuild()
         frame = h.frame()
         #expect(h.console.state.attributeForm == nil)
         #expect(frame.contains("Attributes(customers)[\(before + 1)]"))
@@ -146,7 +135,7 @@ import Testing
         #expect(h.console.state.attributeForm?.readyPreview?.filled == expected)
         #expect(frame.contains("filled \(Format.grouped(expected)) of 2,400"))
         h.press(.enter, .enter)                      // Enter moves on, then presses Save
-        finishRebuild(h)
+        h.finishRebuild()
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)
         #expect(yaml.contains("      - name: contact_email\n        column: email\n        pii: true\n"))
         #expect(Workspace.load(directory: dir).errors.isEmpty)
@@ -196,7 +185,7 @@ import Testing
         assertSnapshot(normalized(frame), named: "attribute-form-120x40")
 
         h.press(.ctrl("s"))
-        finishRebuild(h)
+        h.finishRebuild()
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)
         #expect(yaml.contains("      - name: purchase_count_30d\n        function: count\n        events: [purchase]\n        timeframe: 30d\n"))
         let live = h.console.live
@@ -328,7 +317,7 @@ import Testing
         h.press(.ctrl("u"))
         h.type("store_visits_last_30d")
         h.press(.ctrl("s"))
-        finishRebuild(h)
+        h.finishRebuild()
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)
         #expect(yaml.contains("      - name: store_visits_last_30d\n        function: count\n        events: [store_visit]\n        timeframe: 30d\n"))
         #expect(yaml.contains("condition: \"store_visits_last_30d >= 2\""))
@@ -372,7 +361,7 @@ import Testing
         h.type("D")
         #expect(h.console.state.attributeForm?.deletion?.dialog.message.hasSuffix("Nothing reads it.") == true)
         h.type("y")
-        finishRebuild(h)
+        h.finishRebuild()
         frame = h.frame()
         #expect(frame.contains("Attributes(customers)[\(count - 1)]"))
         #expect(frame.contains("✓ attribute \"\(unread)\" deleted"))

@@ -8,20 +8,9 @@ import Testing
 @Suite(.serialized) struct CollectionFormTests {
     /// A harness over a scratch workspace, with `definitions` attached.
     func harness(size: Size = Size(width: 120, height: 40)) throws -> (ConsoleHarness, String) {
-        let dir = try ConsoleHarness.scratchWorkspace()
-        let h = ConsoleHarness(size: size, workspace: Workspace.load(directory: dir))
-        h.console.definitions = try DefinitionsFile(workspaceDirectory: dir)
-        return (h, dir)
+        try ConsoleHarness.scratch(size: size)
     }
 
-    /// Runs the backfill of a saved change to the end, as the loop does between frames.
-    func finishRebuild(_ h: ConsoleHarness) {
-        var n = 0
-        while h.console.rebuildProgress != nil, n < 10_000 {
-            h.console.stepRebuild(budgetMicros: 1_000_000, clock: { CivilTime.wallClockMicros() })
-            n += 1
-        }
-    }
 
     /// Events of a stream matched the plain way: each event's keys tried in order against the
     /// table's cells, the first that names a profile deciding.
@@ -129,7 +118,7 @@ import Testing
         // Save: written, compiled, backfilled, listed.
         h.press(.ctrl("s"))
         #expect(h.console.state.collectionForm == nil)
-        finishRebuild(h)
+        h.finishRebuild()
         frame = h.frame()
         #expect(frame.contains("✓ collection \"store_profiles\" saved — 25 profiles · 6 known attributes"))
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)
@@ -264,7 +253,7 @@ import Testing
         h.press(.ctrl("s"))
         #expect(h.console.state.collectionForm == nil)
         #expect(h.console.rebuildProgress != nil, "the engine is rebuilt")
-        finishRebuild(h)
+        h.finishRebuild()
         frame = h.frame()
         #expect(frame.contains("✓ streams of \"customers\" saved — 4 streams · 2,400 profiles"))
         let yaml = try String(contentsOfFile: dir + "/cohort.yaml", encoding: .utf8)

@@ -33,6 +33,24 @@ struct ConsoleHarness {
         return dir
     }
 
+    /// A harness over a new scratch workspace with `definitions` attached, and its folder:
+    /// what the form tests save into.
+    static func scratch(size: Size) throws -> (ConsoleHarness, String) {
+        let dir = try scratchWorkspace()
+        let h = ConsoleHarness(size: size, workspace: Workspace.load(directory: dir))
+        h.console.definitions = try DefinitionsFile(workspaceDirectory: dir)
+        return (h, dir)
+    }
+
+    /// Runs the backfill of a saved change to the end, as the loop does between frames.
+    func finishRebuild() {
+        var n = 0
+        while console.rebuildProgress != nil, n < 10_000 {
+            console.stepRebuild(budgetMicros: 1_000_000, clock: { CivilTime.wallClockMicros() })
+            n += 1
+        }
+    }
+
     init(size: Size, events: Int = 3_000, workspace: Workspace = ConsoleHarness.demo) {
         live = LiveWorkspace(workspace: workspace)
         let wall = WallClock()

@@ -222,14 +222,7 @@ struct ConsoleEndToEndTests {
 
     @Test("a segment created in the form shows its live count, lists with members, survives a restart, and has history", .enabled(if: hasTmux))
     func createSegmentInForm() throws {
-        // A copy of demo-data's definitions with its tables and events linked: the save writes
-        // cohort.yaml and .cohort/ there, never into the repository.
-        let dir = try CLI.temporaryDirectory() + "/demo-data"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: CLI.packageRoot + "/demo-data/cohort.yaml", toPath: dir + "/cohort.yaml")
-        try fm.createSymbolicLink(atPath: dir + "/tables", withDestinationPath: CLI.packageRoot + "/demo-data/tables")
-        try fm.createSymbolicLink(atPath: dir + "/events", withDestinationPath: CLI.packageRoot + "/demo-data/events")
+        let dir = try Self.scratchDemo()
 
         var s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)' --workspace '\(dir)' --speed max")
         _ = s.waitFor("Profiles(customers)")
@@ -270,6 +263,18 @@ struct ConsoleEndToEndTests {
         #expect(s.waitFor("EXIT=").contains("EXIT=0"))
     }
 
+    /// A copy of demo-data's definitions with its tables and events linked: saves write
+    /// cohort.yaml and .cohort/ there, never into the repository.
+    static func scratchDemo() throws -> String {
+        let dir = try CLI.temporaryDirectory() + "/demo-data"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: CLI.packageRoot + "/demo-data/cohort.yaml", toPath: dir + "/cohort.yaml")
+        try fm.createSymbolicLink(atPath: dir + "/tables", withDestinationPath: CLI.packageRoot + "/demo-data/tables")
+        try fm.createSymbolicLink(atPath: dir + "/events", withDestinationPath: CLI.packageRoot + "/demo-data/events")
+        return dir
+    }
+
     /// The pid of the running console whose command line names `dir`, read from /proc.
     static func consolePid(workspace dir: String) -> pid_t? {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
@@ -283,12 +288,7 @@ struct ConsoleEndToEndTests {
 
     @Test("kill -9 right after a save and during a replay: the workspace reopens with the saved segment, its history and the last saved state", .enabled(if: hasTmux))
     func killedConsole() throws {
-        let dir = try CLI.temporaryDirectory() + "/demo-data"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: CLI.packageRoot + "/demo-data/cohort.yaml", toPath: dir + "/cohort.yaml")
-        try fm.createSymbolicLink(atPath: dir + "/tables", withDestinationPath: CLI.packageRoot + "/demo-data/tables")
-        try fm.createSymbolicLink(atPath: dir + "/events", withDestinationPath: CLI.packageRoot + "/demo-data/events")
+        let dir = try Self.scratchDemo()
 
         // A first run that quits normally leaves a saved state to resume from.
         var s = try TmuxSession(width: 100, height: 30, command: "'\(CLI.binary)' --workspace '\(dir)' --speed 100000")

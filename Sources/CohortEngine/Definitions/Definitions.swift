@@ -63,6 +63,24 @@ public enum AggregateFunction: String, Sendable, CaseIterable {
     case count, count_distinct, distinct, sum, average, min, max, most_frequent, first, last
 }
 
+extension AggregateFunction {
+    /// The type of the aggregate's value over a field of `fieldType` (integers widen to bigint).
+    public func resultType(fieldType: ValueType) -> ValueType {
+        switch self {
+        case .count, .count_distinct: return .bigint
+        case .distinct: return .array(fieldType == .int ? .bigint : fieldType)
+        case .average: return .double
+        case .sum:
+            switch fieldType {
+            case .int, .bigint: return .bigint
+            case .double: return .double
+            default: return .any
+            }
+        case .min, .max, .most_frequent, .first, .last: return fieldType == .int ? .bigint : fieldType
+        }
+    }
+}
+
 /// A window over event or row timestamps: `all_time`, `Nd` or `Nh`.
 public enum Timeframe: Sendable, Hashable, CustomStringConvertible {
     case allTime

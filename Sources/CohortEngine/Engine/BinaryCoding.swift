@@ -38,10 +38,9 @@ final class BinaryWriter {
     private var capacity: Int
     private(set) var count = 0
     private var finished = false
-    /// Strings written so far in this scope, and their indexes (found by String equality,
-    /// then checked byte for byte: canonically equivalent texts are different strings here).
-    private var strings: [String: UInt32] = [:]
-    private var stringList: [String] = []
+    /// Strings written so far in this scope, found by their exact bytes (String equality is
+    /// canonical equivalence, which would merge texts the engine tells apart).
+    private var strings = StringTable()
     /// Member arrays written so far in this scope, by their storage: arrays the events share
     /// (`RepeatedObjects`) are written once and shared again when read.
     private var memberArrays: [UnsafeRawPointer: UInt32] = [:]
@@ -65,8 +64,7 @@ final class BinaryWriter {
     /// Forgets the strings and member arrays written so far: what follows can be read
     /// without what came before (sections are read in parallel).
     func resetTables() {
-        strings = [:]
-        stringList = []
+        strings.removeAll()
         memberArrays = [:]
     }
 
@@ -153,29 +151,16 @@ final class BinaryWriter {
     func interned(_ s: String) {
         withUTF8(s) { p in
             if p.isEmpty { varint(0); return }
-            var remember = p.count <= Self.maxInternedBytes && stringList.count < Self.maxInternedStrings
-            if remember {
-                if let i = strings[s] {
-                    if withUTF8(stringList[Int(i)], { q in q.count == p.count && memcmp(q.baseAddress!, p.baseAddress!, p.count) == 0 }) {
-                        varint(UInt64(i) << 1 | 1)
-                        return
-                    }
-                    remember = false // equal as Strings, other bytes: written in full
-                } else {
-                    strings[s] = UInt32(stringList.count)
-                    stringList.append(s)
-                }
+            let remember = p.count <= Self.maxInternedBytes && strings.count < Self.maxInternedStrings
+            if remember, let i = strings.indexOrInsert(s, p) {
+                varint(UInt64(i) << 1 | 1)
+                return
             }
             varint(UInt64(p.count) << 2 | (remember ? 2 : 0))
             bytes(UnsafeRawBufferPointer(p))
         }
     }
 
-    @inline(__always) private func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
-        var copy = s
-        return copy.withUTF8(body)
-    }
 
     // MARK: Values, JSON, events
 
@@ -253,6 +238,79 @@ final class BinaryWriter {
         int(Int64(x.tieRow))
         interned(x.tieID)
         value(x.value)
+    }
+}
+
+@inline(__always) private func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+    var copy = s
+    return copy.withUTF8(body)
+}
+
+/// Strings numbered in the order added, found by their bytes: open addressing over a fast
+/// hash of the bytes (cheaper than `Dictionary<String, _>`, and exact to the byte).
+private struct StringTable {
+    private var list: [String] = []
+    private var hashes: [UInt64] = []
+    /// Index + 1 of the string in each slot, 0 for none; a power of two long.
+    private var slots = [Int32](repeating: 0, count: 1024)
+
+    var count: Int { list.count }
+
+    mutating func removeAll() {
+        list.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        slots = [Int32](repeating: 0, count: 1024)
+    }
+
+    /// The index of the string with bytes `p` if there is one; else adds `s` (whose bytes
+    /// they are) and returns nil.
+    mutating func indexOrInsert(_ s: String, _ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        let h = Self.hash(p)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] != 0 {
+            let k = Int(slots[i] - 1)
+            if hashes[k] == h, withUTF8(list[k], { q in q.count == p.count && memcmp(q.baseAddress!, p.baseAddress!, p.count) == 0 }) {
+                return k
+            }
+            i = (i + 1) & mask
+        }
+        slots[i] = Int32(list.count + 1)
+        list.append(s)
+        hashes.append(h)
+        if list.count * 2 > slots.count { grow() }
+        return nil
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (k, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(k + 1)
+        }
+    }
+
+    @inline(__always) static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let raw = UnsafeRawBufferPointer(p)
+        var h = UInt64(truncatingIfNeeded: p.count) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        while i + 8 <= p.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < p.count {
+            tail |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 31)
     }
 }
 

@@ -717,19 +717,43 @@ enum EngineCheckpoint {
             return .none
         case .values(let c, let rows, var r):
             let model = ws.collections[c]
-            let width = model.attributes.count
-            let known = knownColumns(model)
-            // Everything is read (and checked) before anything is initialized.
-            var columns = [[Value]](repeating: [], count: width)
-            for ai in 0..<width where known[ai] == nil { columns[ai] = try readValues(&r, count: rows.count) }
-            try end(r, "collection \(model.name): values")
-            guard width > 0, var p = context.values[c].map({ $0 + rows.lowerBound * width }) else { return .none }
-            let table = model.table.rows
-            for row in rows {
-                let cells = table[row]
-                for ai in 0..<width {
-                    p.initialize(to: known[ai].map { cells[$0] } ?? columns[ai][row - rows.lowerBound])
-                    p += 1
+            let width = model.attributes.count, n = rows.count
+            let known = knownColumns(model).map { $0 ?? -1 }
+            let stateCount = known.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+            // Every value is read (and checked) into a scratch buffer, attribute by attribute,
+            // before any is moved into place, row by row.
+            let decoded = UnsafeMutablePointer<Value>.allocate(capacity: max(1, stateCount * n))
+            defer { decoded.deallocate() }
+            var done = 0
+            do {
+                for _ in 0..<stateCount {
+                    try readValues(&r, count: n, into: decoded + done)
+                    done += n
+                }
+                try end(r, "collection \(model.name): values")
+            } catch {
+                decoded.deinitialize(count: done)
+                throw error
+            }
+            guard width > 0, var p = context.values[c].map({ $0 + rows.lowerBound * width }) else {
+                decoded.deinitialize(count: done)
+                return .none
+            }
+            model.table.rows.withUnsafeBufferPointer { table in
+                for i in 0..<n {
+                    table[rows.lowerBound + i].withUnsafeBufferPointer { cells in
+                        var k = 0
+                        for ai in 0..<width {
+                            let column = known[ai]
+                            if column >= 0 {
+                                p.initialize(to: cells[column])
+                            } else {
+                                p.initialize(to: (decoded + k * n + i).move())
+                                k += 1
+                            }
+                            p += 1
+                        }
+                    }
                 }
             }
             return .none
@@ -818,14 +842,16 @@ enum EngineCheckpoint {
         return s
     }
 
-    /// One attribute's values over a block of `count` rows (see `writeValues`).
-    static func readValues(_ r: inout BinaryReader, count: Int) throws -> [Value] {
+    /// One attribute's values over a block of `count` rows (see `writeValues`), initialized
+    /// at `out` — all of them, or none when it throws.
+    static func readValues(_ r: inout BinaryReader, count: Int, into out: UnsafeMutablePointer<Value>) throws {
         guard let kind = ValueKind(rawValue: try r.u8()) else { throw EngineCheckpointError.corrupt("an unknown kind of values") }
-        var values: [Value] = []
-        values.reserveCapacity(count)
         if kind == .mixed {
+            var values: [Value] = []
+            values.reserveCapacity(count)
             for _ in 0..<count { values.append(try r.value()) }
-            return values
+            values.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }
+            return
         }
         let flags = try r.array(UInt8.self, count: try counted(&r, count, "values"))
         var present = 0, top: UInt8 = 0
@@ -834,25 +860,27 @@ enum EngineCheckpoint {
             top = max(top, f)
         }
         guard top <= (kind == .bool ? 2 : 1) else { throw EngineCheckpointError.corrupt("a value flag is out of range") }
+        var numbers: [Int64] = []
         switch kind {
-        case .int: for f in flags { values.append(f == 0 ? .null : .int(try r.int())) }
-        case .date: for f in flags { values.append(f == 0 ? .null : .date(try r.int32())) }
-        case .bool: for f in flags { values.append(f == 0 ? .null : .bool(f == 2)) }
-        case .double:
-            let bits = try r.array(UInt64.self, count: try counted(&r, present, "values"))
-            var k = 0
-            for f in flags {
-                if f == 0 { values.append(.null) } else { values.append(.double(Double(bitPattern: bits[k]))); k += 1 }
-            }
-        case .timestamp:
-            let times = try r.array(Int64.self, count: try counted(&r, present, "values"))
-            var k = 0
-            for f in flags {
-                if f == 0 { values.append(.null) } else { values.append(.timestamp(times[k])); k += 1 }
-            }
-        case .mixed: break
+        case .int, .date:
+            numbers.reserveCapacity(present)
+            for _ in 0..<present { numbers.append(kind == .int ? try r.int() : Int64(try r.int32())) }
+        case .double, .timestamp:
+            numbers = try r.array(Int64.self, count: try counted(&r, present, "values"))
+        case .bool, .mixed: break
         }
-        return values
+        var k = 0
+        for (i, f) in flags.enumerated() {
+            guard f != 0 else { (out + i).initialize(to: .null); continue }
+            switch kind {
+            case .int: (out + i).initialize(to: .int(numbers[k]))
+            case .date: (out + i).initialize(to: .date(Int32(truncatingIfNeeded: numbers[k])))
+            case .double: (out + i).initialize(to: .double(Double(bitPattern: UInt64(bitPattern: numbers[k]))))
+            case .timestamp: (out + i).initialize(to: .timestamp(numbers[k]))
+            case .bool, .mixed: (out + i).initialize(to: .bool(f == 2))
+            }
+            k += 1
+        }
     }
 
     static func readRows(_ model: CollectionModel, _ r: inout BinaryReader, storeCount: Int) throws -> RowsState {

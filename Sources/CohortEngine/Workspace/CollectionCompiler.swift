@@ -103,7 +103,7 @@ struct CollectionCompiler {
                     types: agg.events.isEmpty ? nil : Set(agg.events.map(\.value)),
                     condition: cond, conditionPaths: cond?.inputs.map(FieldPath.init) ?? [],
                     window: window(agg.timeframe.value)))
-                type = resultType(agg.function.value, fieldType: fieldType)
+                type = agg.function.value.resultType(fieldType: fieldType)
             case .tableAggregate(let agg):
                 guard tableNames.contains(agg.table.value), let rt = tables[agg.table.value] else {
                     if !tableNames.contains(agg.table.value) {
@@ -137,7 +137,7 @@ struct CollectionCompiler {
                         fieldColumn: fieldCol, condition: cond, conditionColumns: cond?.inputs.compactMap { rt.columnIndex($0) } ?? [],
                         timestampColumn: tsCol, window: window(agg.timeframe.value)))
                 }
-                type = resultType(agg.function.value, fieldType: fieldType)
+                type = agg.function.value.resultType(fieldType: fieldType)
             case .computed:
                 break
             }
@@ -216,21 +216,6 @@ struct CollectionCompiler {
     func window(_ t: Timeframe) -> Int64? {
         if case .window(let micros, _) = t { return micros }
         return nil
-    }
-
-    func resultType(_ f: AggregateFunction, fieldType: ValueType) -> ValueType {
-        switch f {
-        case .count, .count_distinct: return .bigint
-        case .distinct: return .array(fieldType == .int ? .bigint : fieldType)
-        case .average: return .double
-        case .sum:
-            switch fieldType {
-            case .int, .bigint: return .bigint
-            case .double: return .double
-            default: return .any
-            }
-        case .min, .max, .most_frequent, .first, .last: return fieldType == .int ? .bigint : fieldType
-        }
     }
 
     mutating func column(_ col: Located<String>, in table: Table, role: String) -> Int? {

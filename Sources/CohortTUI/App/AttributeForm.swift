@@ -520,7 +520,7 @@ public struct AttributeForm: Sendable {
                 problems[.timeframe] = Problem(tf.isEmpty ? "a timeframe is required: all_time, Nd (days) or Nh (hours)"
                                                           : "invalid timeframe '\(tf)' — use all_time, Nd (days) or Nh (hours), such as 30d or 24h")
             }
-            resultType = Self.resultType(function, fieldType: fieldType)
+            resultType = function.resultType(fieldType: fieldType)
         }
         self.problems = problems
         self.notes = notes
@@ -597,22 +597,6 @@ public struct AttributeForm: Sendable {
     var firstProblem: (focus: Focus, problem: Problem)? {
         for f in focusOrder { if let p = problems[f] { return (f, p) } }
         return nil
-    }
-
-    /// The aggregate result type of a function over a field (as the compiler types it).
-    static func resultType(_ f: AggregateFunction, fieldType: ValueType) -> ValueType {
-        switch f {
-        case .count, .count_distinct: return .bigint
-        case .distinct: return .array(fieldType == .int ? .bigint : fieldType)
-        case .average: return .double
-        case .sum:
-            switch fieldType {
-            case .int, .bigint: return .bigint
-            case .double: return .double
-            default: return .any
-            }
-        case .min, .max, .most_frequent, .first, .last: return fieldType == .int ? .bigint : fieldType
-        }
     }
 
     /// A few words about each function.

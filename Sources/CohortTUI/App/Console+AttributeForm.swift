@@ -31,18 +31,7 @@ extension Console {
             deletionKey(key, &form)
             return []
         }
-        if var dialog = form.discard {
-            switch dialog.handle(key) {
-            case .confirm:
-                state.attributeForm = nil
-                flash("changes discarded", .info)
-            case .cancel:
-                form.discard = nil
-            case .none:
-                form.discard = dialog
-            }
-            return []
-        }
+        if discardDialogKey(key, &form.discard, close: { state.attributeForm = nil }) { return [] }
         switch key {
         case .escape:
             cancelAttributeForm(&form)
@@ -135,8 +124,7 @@ extension Console {
 
     private func cancelAttributeForm(_ form: inout AttributeForm) {
         if form.isDirty {
-            form.discard = Dialog(title: "Discard changes?", message: "The attribute form has unsaved changes. Discard them?",
-                                  confirmLabel: "Discard", confirmKey: "y")
+            form.discard = Dialog.discardChanges("The attribute form has unsaved changes. Discard them?")
         } else {
             state.attributeForm = nil
         }

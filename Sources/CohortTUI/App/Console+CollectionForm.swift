@@ -37,18 +37,7 @@ extension Console {
         guard var form = state.collectionForm else { return [] }
         defer { if state.collectionForm != nil { state.collectionForm = form } }
         let ws = live.workspace
-        if var dialog = form.discard {
-            switch dialog.handle(key) {
-            case .confirm:
-                state.collectionForm = nil
-                flash("changes discarded", .info)
-            case .cancel:
-                form.discard = nil
-            case .none:
-                form.discard = dialog
-            }
-            return []
-        }
+        if discardDialogKey(key, &form.discard, close: { state.collectionForm = nil }) { return [] }
         switch key {
         case .escape:
             cancelCollectionForm(&form)
@@ -219,10 +208,8 @@ extension Console {
 
     private func cancelCollectionForm(_ form: inout CollectionForm) {
         if form.isDirty {
-            form.discard = Dialog(title: "Discard changes?",
-                                  message: form.original == nil ? "The new collection is not saved. Discard it?"
-                                      : "The streams of \(form.original!.name) have unsaved changes. Discard them?",
-                                  confirmLabel: "Discard", confirmKey: "y")
+            form.discard = Dialog.discardChanges(form.original == nil ? "The new collection is not saved. Discard it?"
+                                                 : "The streams of \(form.original!.name) have unsaved changes. Discard them?")
         } else {
             state.collectionForm = nil
         }

@@ -72,23 +72,11 @@ extension Console {
     func segmentFormKey(_ key: Key) -> [Effect] {
         guard var form = state.segmentForm else { return [] }
         defer { if state.segmentForm != nil { state.segmentForm = form } }
-        if var dialog = form.discard {
-            switch dialog.handle(key) {
-            case .confirm:
-                state.segmentForm = nil
-                flash("changes discarded", .info)
-            case .cancel:
-                form.discard = nil
-            case .none:
-                form.discard = dialog
-            }
-            return []
-        }
+        if discardDialogKey(key, &form.discard, close: { state.segmentForm = nil }) { return [] }
         switch key {
         case .escape:
             if form.isDirty {
-                form.discard = Dialog(title: "Discard changes?", message: "The segment form has unsaved changes. Discard them?",
-                                      confirmLabel: "Discard", confirmKey: "y")
+                form.discard = Dialog.discardChanges("The segment form has unsaved changes. Discard them?")
             } else {
                 state.segmentForm = nil
             }
@@ -129,8 +117,7 @@ extension Console {
                 saveSegment(&form)
             case .cancel:
                 if form.isDirty {
-                    form.discard = Dialog(title: "Discard changes?", message: "The segment form has unsaved changes. Discard them?",
-                                          confirmLabel: "Discard", confirmKey: "y")
+                    form.discard = Dialog.discardChanges("The segment form has unsaved changes. Discard them?")
                 } else {
                     state.segmentForm = nil
                 }
@@ -484,6 +471,31 @@ extension Console {
     /// The definition history, newest first (the store's when there is one).
     func historyEntries() -> [DefinitionHistoryEntry] {
         definitions?.history(collection: nil, kind: nil, name: nil) ?? []
+    }
+}
+
+extension Dialog {
+    /// The dialog a form shows on Esc when something changed; `y` discards.
+    static func discardChanges(_ message: String) -> Dialog {
+        Dialog(title: "Discard changes?", message: message, confirmLabel: "Discard", confirmKey: "y")
+    }
+}
+
+extension Console {
+    /// Gives a key to a form's open "Discard changes?" dialog: confirming runs `close` and
+    /// says so, cancelling closes the dialog. False when no dialog is open.
+    func discardDialogKey(_ key: Key, _ dialog: inout Dialog?, close: () -> Void) -> Bool {
+        guard var d = dialog else { return false }
+        switch d.handle(key) {
+        case .confirm:
+            close()
+            flash("changes discarded", .info)
+        case .cancel:
+            dialog = nil
+        case .none:
+            dialog = d
+        }
+        return true
     }
 }
 
