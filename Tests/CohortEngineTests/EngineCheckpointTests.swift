@@ -246,4 +246,24 @@ struct EngineCheckpointTests {
         let (_, _, engine) = try Self.sample(seed: 1)
         #expect(throws: EngineCheckpointError.notACheckpoint(expected: "COHORTEV")) { try LiveEngine.decodeEvents(engine.checkpoint()) }
     }
+
+    @Test("events in several chunks round-trip, and a damaged chunk throws")
+    func manyEvents() throws {
+        let chunk = EngineCheckpoint.eventsPerChunk
+        let shared = [JSONMember(key: "page", value: .string("/p/\(chunk)"))]
+        let events = (0..<(2 * chunk + 17)).map { k in
+            Event(stream: k % 2, line: k + 1, id: "e\(k)", type: k % 3 == 0 ? "view" : "click", timestamp: Int64(k) * 1_000_000,
+                  fields: [JSONMember(key: "customer_id", value: .string("P\(k % 97)"))], properties: k % 5 == 0 ? [] : shared)
+        }
+        let data = LiveEngine.encodeEvents(events)
+        let back = try LiveEngine.decodeEvents(data)
+        #expect(back.count == events.count)
+        for k in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, events.count - 1] {
+            #expect(Self.describe(events[k]) == Self.describe(back[k]), "event \(k)")
+        }
+        #expect(back.map(\.id) == events.map(\.id))
+        for cut in [data.count / 2, data.count - 3] {
+            #expect(throws: EngineCheckpointError.self) { try LiveEngine.decodeEvents(data.prefix(cut)) }
+        }
+    }
 }

@@ -31,17 +31,18 @@ public enum EngineCheckpointError: Error, Sendable, Equatable, CustomStringConve
 }
 
 /// An append-only little-endian byte buffer: fixed-width integers, LEB128 varints,
-/// length-prefixed UTF-8, bulk copies of arrays of trivial elements, and (per `resetTables`
-/// scope) strings and JSON member arrays written once and referred to by index afterwards.
+/// length-prefixed UTF-8, bulk copies of arrays of trivial elements, and strings and JSON
+/// member arrays written once per writer and referred to by index afterwards (so what one
+/// writer wrote is read on its own, in parallel with the rest).
 final class BinaryWriter {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     private(set) var count = 0
     private var finished = false
-    /// Strings written so far in this scope, found by their exact bytes (String equality is
+    /// Strings written so far, found by their exact bytes (String equality is
     /// canonical equivalence, which would merge texts the engine tells apart).
     private var strings = StringTable()
-    /// Member arrays written so far in this scope, by their storage: arrays the events share
+    /// Member arrays written so far, by their storage: arrays the events share
     /// (`RepeatedObjects`) are written once and shared again when read.
     private var memberArrays: [UnsafeRawPointer: UInt32] = [:]
     /// Strings longer than this, or past this many, are written in full each time.
@@ -59,13 +60,6 @@ final class BinaryWriter {
     func finish() -> Data {
         finished = true
         return Data(bytesNoCopy: base, count: count, deallocator: .free)
-    }
-
-    /// Forgets the strings and member arrays written so far: what follows can be read
-    /// without what came before (sections are read in parallel).
-    func resetTables() {
-        strings.removeAll()
-        memberArrays = [:]
     }
 
     @inline(__always) private func reserve(_ n: Int) {
@@ -129,6 +123,11 @@ final class BinaryWriter {
         reserve(p.count)
         (base + count).copyMemory(from: src, byteCount: p.count)
         count += p.count
+    }
+
+    /// What another writer wrote.
+    func append(_ other: BinaryWriter) {
+        bytes(UnsafeRawBufferPointer(start: other.base, count: other.count))
     }
 
     /// A count, then the elements' bytes as they lie in memory.
@@ -257,12 +256,6 @@ private struct StringTable {
 
     var count: Int { list.count }
 
-    mutating func removeAll() {
-        list.removeAll(keepingCapacity: true)
-        hashes.removeAll(keepingCapacity: true)
-        slots = [Int32](repeating: 0, count: 1024)
-    }
-
     /// The index of the string with bytes `p` if there is one; else adds `s` (whose bytes
     /// they are) and returns nil.
     mutating func indexOrInsert(_ s: String, _ p: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -320,7 +313,7 @@ struct BinaryReader {
     private let base: UnsafeRawPointer
     private let end: Int
     private(set) var offset: Int
-    /// Strings and member arrays remembered in this scope (see `BinaryWriter.interned`).
+    /// Strings and member arrays remembered so far (see `BinaryWriter.interned`).
     private var strings: [String] = []
     private var memberArrays: [[JSONMember]] = []
     /// Lists and JSON nest at most this deep (JSON is parsed to at most 256 levels).
@@ -555,16 +548,6 @@ struct BinaryReader {
         for _ in 0..<n { m.append(JSONMember(key: try interned(), value: try json(depth: depth))) }
         if v & 2 != 0 { memberArrays.append(m) }
         return m
-    }
-
-    /// Events written by `BinaryWriter.events`; each stream index must be below `streams`.
-    mutating func events(streams: Int) throws -> [Event] {
-        let n = try eventCount()
-        var events: [Event] = []
-        events.reserveCapacity(n)
-        var previous: Int64 = 0
-        for _ in 0..<n { events.append(try event(streams: streams, previous: &previous)) }
-        return events
     }
 
     /// The number of events `BinaryWriter.events` wrote (what `event` then reads one by one).

@@ -56,12 +56,15 @@ import HeapModule
 //   function, window                rebuilt from the workspace
 //
 // Format: a 48-byte header (magic "COHORTCK", format version, byte-order mark, a
-// fingerprint of the definitions, a fingerprint of the table data, the body's length and a
-// checksum of it), then sections, each a 4-byte tag and an 8-byte length: ENGN (the
-// engine's scalars), EVTS (the store), one COLL per collection, TIMR, PEND. Integers are
-// little-endian, most as varints; arrays of trivial elements are copied in bulk; strings
-// and shared JSON objects are written once per section and referred to afterwards, so
-// sections decode independently (the events in parallel with the collections).
+// fingerprint of the definitions, a fingerprint of the table data the engine reads, the
+// body's length and a checksum of it), then sections, each a 4-byte tag and an 8-byte
+// length: ENGN (the engine's scalars), EVTS (the store, in chunks of events), one COLL per
+// collection (per-row state; values in blocks of rows, each attribute typed when its values
+// are all of one scalar kind; then one part per aggregate column), TIMR, PEND. Integers are
+// little-endian, most as varints; arrays of trivial elements are copied in bulk; strings and
+// shared JSON objects are written once per part and referred to afterwards. Every part is
+// readable on its own: parts are written and read in parallel, the store and each values
+// array initialized in place.
 
 /// What a checkpoint restores: `LiveEngine.init(workspace:restoring:)` takes it as it is.
 struct EngineCheckpointState {
@@ -99,22 +102,41 @@ extension LiveEngine {
         self.init(workspace: workspace, restoring: state)
     }
 
-    /// Events in a compact binary form (the same coding checkpoints use), for a replay feed
-    /// stored next to a checkpoint.
+    /// Events in a compact binary form (the same coding checkpoints use: a header with magic
+    /// "COHORTEV", then chunks of events), for a replay feed stored next to a checkpoint.
     public static func encodeEvents(_ events: [Event]) -> Data {
-        let w = BinaryWriter(capacity: 64 + events.count * 48)
-        let bodyStart = EngineCheckpoint.writeHeader(w, magic: EngineCheckpoint.eventsMagic, definitions: 0, tables: 0)
-        w.events(events[...])
+        let chunks = EngineCheckpoint.chunks(events.count)
+        let parts = Parallel.map(chunks.count) { i -> BinaryWriter in
+            let w = BinaryWriter(capacity: chunks[i].count * 40)
+            w.events(events[chunks[i]])
+            return w
+        }
+        let w = BinaryWriter(capacity: 1024 + parts.reduce(0) { $0 + $1.count + 8 })
+        let bodyStart = EngineCheckpoint.writeHeader(w, magic: EngineCheckpoint.eventsMagic, version: EngineCheckpoint.eventsVersion,
+                                                     definitions: 0, tables: 0)
+        w.varint(UInt64(parts.count))
+        for part in parts {
+            w.u64(UInt64(part.count))
+            w.append(part)
+        }
         return EngineCheckpoint.finish(w, bodyStart: bodyStart)
     }
 
-    /// The events `encodeEvents` encoded. Throws an `EngineCheckpointError` for data that is
-    /// not such an encoding, or is truncated or corrupt.
+    /// The events `encodeEvents` encoded (decoded in parallel, chunk by chunk). Throws an
+    /// `EngineCheckpointError` for data that is not such an encoding, or is truncated or corrupt.
     public static func decodeEvents(_ data: Data) throws -> [Event] {
         try data.withUnsafeBytes { raw in
-            var body = try EngineCheckpoint.readHeader(raw, magic: EngineCheckpoint.eventsMagic).1
-            let events = try body.events(streams: Int(Int32.max))
+            var body = try EngineCheckpoint.readHeader(raw, magic: EngineCheckpoint.eventsMagic, version: EngineCheckpoint.eventsVersion).1
+            let (chunks, count) = try EngineCheckpoint.eventChunks(&body)
             guard body.isAtEnd else { throw EngineCheckpointError.corrupt("bytes after the events") }
+            var outputs: [Result<Void, any Error>] = []
+            let events = [Event](unsafeUninitializedCapacity: count) { buffer, initialized in
+                outputs = Parallel.map(chunks.count) { i in
+                    Result { try EngineCheckpoint.decodeChunk(chunks[i].reader, chunks[i].range, streams: Int(Int32.max), into: buffer.baseAddress) }
+                }
+                initialized = EngineCheckpoint.keepOrUndo(chunks.map(\.range), outputs, buffer)
+            }
+            for output in outputs { try output.get() }
             return events
         }
     }
@@ -123,8 +145,10 @@ extension LiveEngine {
 enum EngineCheckpoint {
     static let magic = "COHORTCK"
     static let eventsMagic = "COHORTEV"
-    /// Bump on any change to what is written or how.
+    /// Bump on any change to what is written or how (checkpoints and event feeds apart).
     static let version: UInt32 = 1
+    /// 2: events in chunks.
+    static let eventsVersion: UInt32 = 2
     static let byteOrderMark: UInt32 = 0x0102_0304
     static let headerSize = 48
 
@@ -234,7 +258,7 @@ enum EngineCheckpoint {
     // MARK: Header
 
     /// Writes the header with room for the body's length and checksum; returns where the body starts.
-    static func writeHeader(_ w: BinaryWriter, magic: String, definitions: UInt64, tables: UInt64) -> Int {
+    static func writeHeader(_ w: BinaryWriter, magic: String, version: UInt32, definitions: UInt64, tables: UInt64) -> Int {
         for b in magic.utf8 { w.u8(b) }
         w.u32(version)
         w.u32(byteOrderMark.littleEndian == byteOrderMark ? byteOrderMark : byteOrderMark.byteSwapped)
@@ -254,7 +278,7 @@ enum EngineCheckpoint {
 
     /// Checks the header and (when `verify`) the body's checksum; returns the fingerprints, a
     /// reader over the body, and the body and its checksum (for a caller that checks it later).
-    static func readHeader(_ raw: UnsafeRawBufferPointer, magic: String, verify: Bool = true) throws
+    static func readHeader(_ raw: UnsafeRawBufferPointer, magic: String, version: UInt32, verify: Bool = true) throws
         -> (Header, BinaryReader, body: UnsafeRawBufferPointer, checksum: UInt64) {
         var r = BinaryReader(raw)
         guard raw.count >= 8, raw.prefix(8).elementsEqual(magic.utf8) else {
@@ -281,28 +305,102 @@ enum EngineCheckpoint {
         guard Checksum.of(bytes) == sum else { throw EngineCheckpointError.corrupt("checksum mismatch") }
     }
 
-    // MARK: Writing
+    // MARK: Event chunks
 
-    /// Events per chunk of the events section (chunks decode in parallel).
+    /// Events per chunk (chunks are written and read in parallel).
     static let eventsPerChunk = 1 << 17
+
+    static func chunks(_ count: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: eventsPerChunk).map { $0..<min($0 + eventsPerChunk, count) }
+    }
+
+    /// The chunks of events that follow (a count, then parts), each with the range of the
+    /// array it fills; and the number of events.
+    static func eventChunks(_ r: inout BinaryReader) throws -> (chunks: [(reader: BinaryReader, range: Range<Int>)], count: Int) {
+        let n = try r.count(bytesEach: 8)
+        var chunks: [(reader: BinaryReader, range: Range<Int>)] = []
+        var count = 0
+        for _ in 0..<n {
+            let length = try r.u64()
+            guard length <= UInt64(r.remaining) else { throw EngineCheckpointError.truncated }
+            let chunk = try r.section(length: Int(length))
+            var peek = chunk
+            let events = try peek.eventCount()
+            chunks.append((chunk, count..<(count + events)))
+            count += events
+        }
+        return (chunks, count)
+    }
+
+    /// Decodes one chunk into its range of `buffer`: every event of the range initialized, or
+    /// none when it throws.
+    static func decodeChunk(_ reader: BinaryReader, _ range: Range<Int>, streams: Int, into buffer: UnsafeMutablePointer<Event>?) throws {
+        var r = reader
+        let n = try r.eventCount()
+        guard n == range.count else { throw EngineCheckpointError.corrupt("an events chunk changed its count") }
+        guard n > 0, let base = buffer.map({ $0 + range.lowerBound }) else { return }
+        var done = 0
+        do {
+            var previous: Int64 = 0
+            while done < n {
+                (base + done).initialize(to: try r.event(streams: streams, previous: &previous))
+                done += 1
+            }
+            try end(r, "events")
+        } catch {
+            base.deinitialize(count: done)
+            throw error
+        }
+    }
+
+    /// How many elements of `buffer` to keep once parallel jobs filled `ranges` (which cover
+    /// it): all when every job succeeded; else none, the succeeded jobs' ranges undone.
+    static func keepOrUndo<T, S>(_ ranges: [Range<Int>], _ outputs: [Result<S, any Error>], _ buffer: UnsafeMutableBufferPointer<T>) -> Int {
+        let failed = outputs.contains { if case .failure = $0 { true } else { false } }
+        guard failed else { return ranges.last?.upperBound ?? 0 }
+        for (range, output) in zip(ranges, outputs) where !range.isEmpty {
+            if case .success = output { (buffer.baseAddress! + range.lowerBound).deinitialize(count: range.count) }
+        }
+        return 0
+    }
+
+    // MARK: Writing
 
     static func write(_ e: LiveEngine) -> Data {
         let ws = e.workspace
-        let w = BinaryWriter(capacity: 1 << 20 + e.store.count * 40 + e.runtimes.reduce(0) { $0 + $1.values.count * 4 })
-        let bodyStart = writeHeader(w, magic: magic, definitions: definitionsFingerprint(ws), tables: tablesFingerprint(ws))
+        // The layout runs twice: first to collect the parts (each readable on its own), which
+        // are then written in parallel, each by its own writer; then to put them in order.
+        var bodies: [(BinaryWriter) -> Void] = []
+        layout(e, BinaryWriter(capacity: 256)) { bodies.append($0) }
+        let parts = Parallel.map(bodies.count) { i -> BinaryWriter in
+            let w = BinaryWriter()
+            bodies[i](w)
+            return w
+        }
+        let w = BinaryWriter(capacity: 1 << 16 + parts.reduce(0) { $0 + $1.count + 8 })
+        let bodyStart = writeHeader(w, magic: magic, version: version, definitions: definitionsFingerprint(ws), tables: tablesFingerprint(ws))
+        var next = 0
+        layout(e, w) { _ in
+            w.u64(UInt64(parts[next].count))
+            w.append(parts[next])
+            next += 1
+        }
+        return finish(w, bodyStart: bodyStart)
+    }
+
+    /// The body's sections into `w`; each part (a length, then bytes that decode on their own)
+    /// goes through `part`, which writes it.
+    static func layout(_ e: LiveEngine, _ w: BinaryWriter, part: (@escaping (BinaryWriter) -> Void) -> Void) {
+        /// A section made of parts and a few counts.
         func section(_ tag: Tag, _ body: () -> Void) {
             w.u32(tag.rawValue)
-            part(body)
-        }
-        /// A length, then what `body` writes, readable on its own (see `BinaryWriter.resetTables`).
-        func part(_ body: () -> Void) {
             let at = w.count
             w.u64(0)
-            w.resetTables()
             body()
             w.patch(UInt64(w.count - at - 8), at: at)
         }
-        section(.engine) {
+        w.u32(Tag.engine.rawValue)
+        part { w in
             w.u8(e.recordActivations ? 1 : 0)
             w.u8(e.defersEvaluation ? 1 : 0)
             w.optionalInt64(e.clock)
@@ -320,22 +418,24 @@ enum EngineCheckpoint {
             for stale in e.clockStale { w.u8(stale ? 1 : 0) }
         }
         section(.events) {
-            let chunks = stride(from: 0, to: e.store.count, by: eventsPerChunk).map { $0..<min($0 + eventsPerChunk, e.store.count) }
+            let chunks = chunks(e.store.count)
             w.varint(UInt64(chunks.count))
-            for range in chunks { part { w.events(e.store[range]) } }
+            for range in chunks { part { w in w.events(e.store[range]) } }
         }
         for rt in e.runtimes {
             section(.collection) {
-                part { writeRows(rt, staleRows: e.staleRows[rt.index], w) }
+                part { w in writeRows(rt, staleRows: e.staleRows[rt.index], w) }
                 let blocks = rowBlocks(rt.rowCount)
-                let state = knownColumns(rt.model).indices.filter { knownColumns(rt.model)[$0] == nil }
+                let state = knownColumns(rt.model).enumerated().filter { $0.element == nil }.map(\.offset)
                 w.varint(UInt64(blocks.count))
-                for rows in blocks { part { for ai in state { writeValues(rt, attribute: ai, rows: rows, w) } } }
-                for column in rt.columns { part { writeColumn(column, w) } }
+                for rows in blocks { part { w in for ai in state { writeValues(rt, attribute: ai, rows: rows, w) } } }
+                for column in rt.columns { part { w in writeColumn(column, w) } }
             }
         }
-        section(.timers) { w.array(e.timers.unordered) }
-        section(.pending) {
+        w.u32(Tag.timers.rawValue)
+        part { w in w.array(e.timers.unordered) }
+        w.u32(Tag.pending.rawValue)
+        part { w in
             let pending = e.pendingRows[e.nextPendingRow...]
             w.varint(UInt64(pending.count))
             for p in pending {
@@ -346,7 +446,6 @@ enum EngineCheckpoint {
                 w.input(p.input)
             }
         }
-        return finish(w, bodyStart: bodyStart)
     }
 
     /// Whether each attribute is a known column (reloaded from the table, not written).
@@ -553,7 +652,7 @@ enum EngineCheckpoint {
 
     static func read(_ raw: UnsafeRawBufferPointer, workspace ws: Workspace) throws -> EngineCheckpointState {
         // The checksum is checked alongside the rest (what is read is bounds-checked anyway).
-        let (header, bodyReader, bodyBytes, checksum) = try readHeader(raw, magic: magic, verify: false)
+        let (header, bodyReader, bodyBytes, checksum) = try readHeader(raw, magic: magic, version: version, verify: false)
         guard header.definitions == definitionsFingerprint(ws) else { throw EngineCheckpointError.definitionsChanged }
         var body = bodyReader
 
@@ -575,15 +674,8 @@ enum EngineCheckpoint {
         var first: [Job] = collections.indices.map { .runtime(collection: $0) } + [.tables, .checksum(bodyBytes, checksum)]
         var second: [Job] = ws.streams.indices.map { .kept(stream: $0) }
         var eventsSection = try section(.events)
-        let chunkCount = try eventsSection.count(bytesEach: 8)
-        var storeCount = 0
-        for _ in 0..<chunkCount {
-            let chunk = try part(&eventsSection)
-            var peek = chunk
-            let n = try peek.eventCount()
-            first.append(.events(chunk, range: storeCount..<(storeCount + n)))
-            storeCount += n
-        }
+        let (chunks, storeCount) = try eventChunks(&eventsSection)
+        for chunk in chunks { first.append(.events(chunk.reader, range: chunk.range)) }
         try end(eventsSection, "events")
         guard storeCount == scalars.storeCount else { throw EngineCheckpointError.corrupt("\(storeCount) events where \(scalars.storeCount) expected") }
         for (c, model) in collections.enumerated() {
@@ -605,18 +697,10 @@ enum EngineCheckpoint {
         var store = [Event](unsafeUninitializedCapacity: storeCount) { buffer, initialized in
             let context = Context(workspace: ws, scalars: scalars, tables: header.tables, store: buffer.baseAddress, storeCount: storeCount)
             outputs = Parallel.map(first.count) { j in Result { try run(first[j], context) } }
-            let failed = zip(first, outputs).contains { job, output in
-                if case .events = job, case .failure = output { return true } else { return false }
+            let events = zip(first, outputs).compactMap { job, output -> (Range<Int>, Result<Output, any Error>)? in
+                if case .events(_, let range) = job { (range, output) } else { nil }
             }
-            if failed {
-                for (job, output) in zip(first, outputs) {
-                    guard case .events(_, let range) = job, case .success = output, !range.isEmpty else { continue }
-                    (buffer.baseAddress! + range.lowerBound).deinitialize(count: range.count)
-                }
-                initialized = 0
-            } else {
-                initialized = storeCount
-            }
+            initialized = keepOrUndo(events.map(\.0), events.map(\.1), buffer)
         }
         // Damaged data first, then other table data (rows renumbered make the rest meaningless).
         for j in first.indices { if case .checksum = first[j] { _ = try outputs[j].get() } }
@@ -760,22 +844,8 @@ enum EngineCheckpoint {
         case .tables:
             guard context.tables == tablesFingerprint(ws) else { throw EngineCheckpointError.tablesChanged }
             return .none
-        case .events(var r, let range):
-            let n = try r.eventCount()
-            guard n == range.count else { throw EngineCheckpointError.corrupt("an events chunk changed its count") }
-            guard n > 0, let base = context.store.map({ $0 + range.lowerBound }) else { return .none }
-            var done = 0
-            do {
-                var previous: Int64 = 0
-                while done < n {
-                    (base + done).initialize(to: try r.event(streams: ws.streams.count, previous: &previous))
-                    done += 1
-                }
-                try end(r, "events")
-            } catch {
-                base.deinitialize(count: done)
-                throw error
-            }
+        case .events(let r, let range):
+            try decodeChunk(r, range, streams: ws.streams.count, into: context.store)
             return .none
         case .kept(let s):
             // The copy that counts per (stream, id) is the last one applied (see the top of the file).
