@@ -265,6 +265,9 @@ public final class LiveWorkspace {
         collections[c].flashes[change.row * collections[c].attributeCount + change.attribute] = FlashState(direction: dir, wall: lastWall)
         if collections[c].flashes.count > 50_000 {
             collections[c].flashes = collections[c].flashes.filter { lastWall - $0.value.wall < flashMicros }
+            // Faster than flashes fade (a replay at full speed over many profiles): drop them
+            // all rather than filter again on every change.
+            if collections[c].flashes.count > 25_000 { collections[c].flashes.removeAll(keepingCapacity: true) }
         }
         if case .event = change.cause {
             pendingChanges.append(.value(collection: c, row: change.row, attribute: change.attribute, old: change.old, new: change.new))
