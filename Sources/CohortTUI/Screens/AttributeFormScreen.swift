@@ -196,15 +196,7 @@ extension Console {
             _ = renderAttributePreviewLines(form, x: inner.x + 1, y: y, width: inner.width - 2, maxY: lastRow, compact: true, into: &canvas)
         }
 
-        // Buttons on the last inner row.
-        var bx = inner.x + 1
-        for (focus, text) in [(AttributeForm.Focus.save, "[ Save ]"), (.cancel, "[ Cancel ]")] {
-            let focused = form.focus == focus
-            let w = canvas.put(text, x: bx, y: lastRow, role: focused ? .selection : .text)
-            if focused { canvas.cursor = (bx, lastRow) }
-            bx += w + 2
-        }
-        canvas.put("Ctrl-S save · Tab next field · Esc cancel", x: bx + 1, y: lastRow, role: .muted, maxWidth: max(0, inner.maxX - bx - 1))
+        renderFormButtons(save: form.focus == .save, cancel: form.focus == .cancel, x: inner.x + 1, y: lastRow, maxX: inner.maxX, into: &canvas)
 
         if wide {
             let pArea = Rect(x: formArea.maxX, y: area.y, width: area.maxX - formArea.maxX, height: area.height)

@@ -117,16 +117,7 @@ extension Console {
             y = renderPreviewLines(form, x: inner.x + 1, y: y, width: inner.width - 2, maxY: inner.maxY - 2, into: &canvas)
         }
 
-        // Buttons on the last inner row.
-        let by = inner.maxY - 1
-        var bx = inner.x + 1
-        for (focus, text) in [(SegmentForm.Focus.save, "[ Save ]"), (.cancel, "[ Cancel ]")] {
-            let focused = form.focus == focus
-            let w = canvas.put(text, x: bx, y: by, role: focused ? .selection : .text)
-            if focused { canvas.cursor = (bx, by) }
-            bx += w + 2
-        }
-        canvas.put("Ctrl-S save · Tab next field · Esc cancel", x: bx + 1, y: by, role: .muted, maxWidth: max(0, inner.maxX - bx - 1))
+        renderFormButtons(save: form.focus == .save, cancel: form.focus == .cancel, x: inner.x + 1, y: inner.maxY - 1, maxX: inner.maxX, into: &canvas)
 
         if wide {
             let pArea = Rect(x: formArea.maxX, y: area.y, width: area.maxX - formArea.maxX, height: area.height)
@@ -135,6 +126,17 @@ extension Console {
             _ = renderPreviewLines(form, x: pi.x + 1, y: pi.y, width: pi.width - 2, maxY: pi.maxY, into: &canvas)
         }
         if let d = form.discard { d.render(into: &canvas, area: area) }
+    }
+
+    /// A form's `[ Save ]  [ Cancel ]` row with its key hints; the focused button holds the cursor.
+    func renderFormButtons(save: Bool, cancel: Bool, x: Int, y: Int, maxX: Int, into canvas: inout Canvas) {
+        var bx = x
+        for (focused, text) in [(save, "[ Save ]"), (cancel, "[ Cancel ]")] {
+            let w = canvas.put(text, x: bx, y: y, role: focused ? .selection : .text)
+            if focused { canvas.cursor = (bx, y) }
+            bx += w + 2
+        }
+        canvas.put("Ctrl-S save · Tab next field · Esc cancel", x: bx + 1, y: y, role: .muted, maxWidth: max(0, maxX - bx - 1))
     }
 
     /// `1:18: error: …` under a field, then a caret under the column (single-line text).
