@@ -286,6 +286,24 @@ public struct DefinitionsEditor: Sendable {
         return rewritten
     }
 
+    /// Saves a form's item: a new one (`originalName` nil), or the one named `originalName`,
+    /// renamed first (rewriting what reads it) when `item`'s name differs. Returns the history
+    /// action (`create`, `edit` or `rename`) and the name before a rename.
+    public mutating func save(_ kind: DefinitionItemKind, collection: String, name: String, item: [YAMLEntryPair],
+                              originalName: String?) throws -> (action: String, oldName: String?) {
+        guard let original = originalName else {
+            try upsert(kind, collection: collection, item: item, replacing: nil)
+            return ("create", nil)
+        }
+        if original != name {
+            try rename(kind, collection: collection, from: original, to: name)
+            try upsert(kind, collection: collection, item: item, replacing: name)
+            return ("rename", original)
+        }
+        try upsert(kind, collection: collection, item: item, replacing: name)
+        return ("edit", nil)
+    }
+
     /// A line diff of two texts: `@@ -a,b +c,d @@` hunks of ` `, `-` and `+` lines with `context`
     /// unchanged lines around each change; empty when the texts are equal.
     public static func unifiedDiff(old: String, new: String, context: Int = 2) -> String {

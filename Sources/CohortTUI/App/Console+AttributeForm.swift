@@ -9,14 +9,7 @@ extension Console {
 
     /// `n` (nil) or `e` (the attribute's index) on the Attributes screen.
     func openAttributeForm(editing a: Int?) {
-        guard definitions != nil else {
-            flash("this workspace has no cohort.yaml to save into", .error)
-            return
-        }
-        if rebuild != nil {
-            flash("a saved change is still being applied — try again in a moment", .warn)
-            return
-        }
+        guard canOpenForm() else { return }
         var form = AttributeForm(workspace: live.workspace, collection: state.collection, editing: a)
         refreshAttributeForm(&form)
         state.attributeForm = form
@@ -255,22 +248,9 @@ extension Console {
         let item = form.draftItem(name: name)
         let collectionName = form.context.collectionName
         let original = form.original
-        var action = "create"
-        var oldName: String?
         let ok = applyDefinitionChange(kind: "attribute", collection: collectionName, name: name, segments: form.context.readers, action: { editor in
-            if let o = original {
-                if o.name != name {
-                    _ = try editor.rename(.attribute, collection: collectionName, from: o.name, to: name)
-                    action = "rename"
-                    oldName = o.name
-                } else {
-                    action = "edit"
-                }
-                try editor.upsert(.attribute, collection: collectionName, item: item, replacing: name)
-            } else {
-                try editor.upsert(.attribute, collection: collectionName, item: item, replacing: nil)
-            }
-            return (action, oldName)
+            let saved = try editor.save(.attribute, collection: collectionName, name: name, item: item, originalName: original?.name)
+            return (saved.action, saved.oldName)
         }, done: { next in
             guard let c = next.workspace.collections.firstIndex(where: { $0.name == collectionName }),
                   let a = next.workspace.collections[c].attributeIndex(name) else { return "attribute \"\(name)\" saved" }

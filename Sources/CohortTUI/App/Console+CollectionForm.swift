@@ -7,14 +7,7 @@ extension Console {
     // MARK: Opening
 
     func openCollectionForm(editing c: Int?) {
-        guard definitions != nil else {
-            flash("this workspace has no cohort.yaml to save into", .error)
-            return
-        }
-        if rebuild != nil {
-            flash("a saved change is still being applied — try again in a moment", .warn)
-            return
-        }
+        guard canOpenForm() else { return }
         let ws = live.workspace
         var form: CollectionForm
         if let c {

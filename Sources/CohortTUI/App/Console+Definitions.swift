@@ -53,15 +53,22 @@ extension Console {
         openSegmentForm(editing: s)
     }
 
-    func openSegmentForm(editing s: Int?) {
+    /// Whether a form may open now: there is a cohort.yaml to save into and no saved change
+    /// is still being applied (flashes why not).
+    func canOpenForm() -> Bool {
         guard definitions != nil else {
             flash("this workspace has no cohort.yaml to save into", .error)
-            return
+            return false
         }
         if rebuild != nil {
             flash("a saved change is still being applied — try again in a moment", .warn)
-            return
+            return false
         }
+        return true
+    }
+
+    func openSegmentForm(editing s: Int?) {
+        guard canOpenForm() else { return }
         var form = SegmentForm(collection: state.collection, model: collectionModel, editing: s)
         updatePreview(&form)
         state.segmentForm = form
@@ -247,24 +254,12 @@ extension Console {
         item.append(YAMLEntryPair("condition", .string(condition)))
         let collectionName = live.workspace.collections[form.collection].name
         let name = form.name.text
-        var action = "create"
-        var oldName: String?
-        let ok = applyDefinitionChange(kind: "segment", collection: collectionName, name: name, segments: [name, form.original?.name].compactMap { $0 },
+        let originalName = form.original?.name
+        let ok = applyDefinitionChange(kind: "segment", collection: collectionName, name: name, segments: [name, originalName].compactMap { $0 },
                                        action: { editor in
-            if let o = form.original {
-                if o.name != name {
-                    try self.refuseRenameFollowedByDestinations(o.name)
-                    _ = try editor.rename(.segment, collection: collectionName, from: o.name, to: name)
-                    action = "rename"
-                    oldName = o.name
-                } else {
-                    action = "edit"
-                }
-                try editor.upsert(.segment, collection: collectionName, item: item, replacing: name)
-            } else {
-                try editor.upsert(.segment, collection: collectionName, item: item, replacing: nil)
-            }
-            return (action, oldName)
+            if let o = originalName, o != name { try self.refuseRenameFollowedByDestinations(o) }
+            let saved = try editor.save(.segment, collection: collectionName, name: name, item: item, originalName: originalName)
+            return (saved.action, saved.oldName)
         }, done: { next in
             let m = next.workspace.collections.first { $0.name == collectionName }
             let s = m?.segments.firstIndex { $0.name == name }
