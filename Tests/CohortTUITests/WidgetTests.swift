@@ -599,4 +599,16 @@ import Testing
         #expect(canvas[2, 0].role == .text)
         #expect(StatusLevel.error.symbol() == "✗")
     }
+
+    @Test("help: a filter matching a section's title lists the whole section")
+    func helpFilterMatchesSectionTitles() {
+        let sections: [HelpOverlay.Section] = [
+            (section: "Segment form", entries: [(keys: "Tab", description: "next field"), (keys: "Ctrl-S", description: "save")]),
+            (section: "Lists", entries: [(keys: "j", description: "next row")]),
+        ]
+        #expect(HelpOverlay.lines(sections: sections, filter: "form")
+            == [.section("Segment form"), .entry(keys: "Tab", description: "next field"), .entry(keys: "Ctrl-S", description: "save")])
+        #expect(HelpOverlay.lines(sections: sections, filter: "row") == [.section("Lists"), .entry(keys: "j", description: "next row")])
+    }
 }
+

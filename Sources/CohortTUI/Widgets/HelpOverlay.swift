@@ -98,13 +98,14 @@ public struct HelpOverlay: Sendable, Equatable {
     }
 
     /// The lines shown for a filter: each section with a matching entry, its matching
-    /// entries, a blank line between sections; "no matches" when nothing matches.
+    /// entries (every entry when the section's title matches, so "form" finds the forms' keys), a blank line between sections; "no matches" when nothing matches.
     static func lines(sections: [Section], filter: String) -> [Line] {
         let needle = filter.lowercased()
         var out: [Line] = []
         for section in sections {
+            let titleMatches = section.section.lowercased().contains(needle)
             let entries = section.entries.filter {
-                needle.isEmpty || $0.keys.lowercased().contains(needle) || $0.description.lowercased().contains(needle)
+                needle.isEmpty || titleMatches || $0.keys.lowercased().contains(needle) || $0.description.lowercased().contains(needle)
             }
             guard !entries.isEmpty else { continue }
             if !out.isEmpty { out.append(.blank) }
