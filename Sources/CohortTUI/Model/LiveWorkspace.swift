@@ -88,7 +88,9 @@ public final class LiveWorkspace {
     public init(rebuilding old: LiveWorkspace, workspace: Workspace) {
         self.workspace = workspace
         logCapacity = old.logCapacity
-        let events = Replay(workspace: workspace).feed()
+        // The same stream files were reused by `Workspace.reloaded`: the same feed, already sorted.
+        let streams = { (ws: Workspace) in ws.streams.map { "\($0.name.value)\u{0}\($0.file?.value ?? "")" } }
+        let events = streams(workspace) == streams(old.workspace) ? old.driver.events : Replay(workspace: workspace).feed()
         let engine = LiveEngine(workspace: workspace, startAt: events.first?.timestamp)
         self.engine = engine
         for (i, load) in workspace.streamLoads.enumerated() {
