@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -9,12 +9,19 @@ let package = Package(
         .library(name: "CohortEngine", targets: ["CohortEngine"]),
         .library(name: "CohortTUI", targets: ["CohortTUI"]),
         .library(name: "CohortStore", targets: ["CohortStore"]),
+        .library(name: "CohortServer", targets: ["CohortServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The HTTP API (cohort serve): Hummingbird without its optional traits (swift-configuration,
+        // full Foundation), AsyncHTTPClient for webhook deliveries (HummingbirdTesting needs it
+        // anyway) and swift-crypto for hashing API tokens.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -43,6 +50,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "CohortServer",
+            dependencies: [
+                "CohortEngine",
+                "CohortStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // A child process for CohortStoreTests' crash test: writes to a store until killed.
         .executableTarget(name: "cohort-store-stress", dependencies: ["CohortStore"]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -52,6 +69,7 @@ let package = Package(
                 "CohortEngine",
                 "CohortTUI",
                 "CohortStore",
+                "CohortServer",
                 "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -59,6 +77,13 @@ let package = Package(
         .testTarget(name: "CohortEngineTests", dependencies: ["CohortEngine"]),
         .testTarget(name: "CohortTUITests", dependencies: ["CohortTUI", "CohortEngine"], exclude: ["Snapshots"]),
         .testTarget(name: "cohortTests", dependencies: ["cohort", "CohortEngine"]),
+        .testTarget(
+            name: "CohortServerTests",
+            dependencies: [
+                "CohortServer", "CohortEngine", "CohortStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CohortStoreTests", dependencies: ["CohortStore", "CohortEngine", "cohort-store-stress"]),
     ],
     swiftLanguageModes: [.v6]

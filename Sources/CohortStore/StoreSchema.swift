@@ -69,6 +69,47 @@ enum StoreSchema {
                 CREATE INDEX checkpoints_by_inputs ON checkpoints(definitions_hash, inputs_fingerprint);
                 """)
         }
+        migrator.registerMigration("v2-serve") { db in
+            // What `cohort serve` keeps between runs: the clock up to which its activations are
+            // logged (a restart replays silently to there, then logs again).
+            try db.execute(sql: """
+                CREATE TABLE serve_state (
+                    key TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+            // API tokens: only a SHA-256 of the secret is kept.
+            try db.execute(sql: """
+                CREATE TABLE tokens (
+                    id TEXT PRIMARY KEY,
+                    hash TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    rate REAL NOT NULL,
+                    burst INTEGER NOT NULL,
+                    created_wall INTEGER NOT NULL,
+                    revoked INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID
+                """)
+            // Webhook deliveries: one row per destination and activation that is not simply
+            // delivered on the first try (failed ones wait for a replay), plus each
+            // destination's cursor in the activation log.
+            try db.execute(sql: """
+                CREATE TABLE deliveries (
+                    destination TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    last_error TEXT,
+                    updated_wall INTEGER NOT NULL,
+                    PRIMARY KEY (destination, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX deliveries_by_status ON deliveries(destination, status);
+                CREATE TABLE destination_cursors (
+                    destination TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
