@@ -26,6 +26,12 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let e as APIError {
             response = Self.errorResponse(e.status, e.message, id: id, extra: e.extra, headers: e.headers)
+        } catch let e as NIOTooManyBytesError {
+            response = Self.errorResponse(.contentTooLarge, "the body is over \(e.maxBytes ?? 0) bytes, the most this endpoint takes", id: id)
+        } catch let e as HTTPError where e.status == .notFound && !Self.allowed(request.uri.path).isEmpty {
+            let allow = Self.allowed(request.uri.path)
+            response = Self.errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allow.joined(separator: " or "))",
+                                          id: id, headers: [.allow: allow.joined(separator: ", ")])
         } catch let e as HTTPError {
             let message: String
             switch e.status {
@@ -44,6 +50,23 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[HTTPField.Name("X-Request-Id")!] = id
         return response
+    }
+
+    /// The routes, for telling a wrong method (405) from a wrong path (404).
+    static var routes: [(pattern: [String], methods: [String])] { [
+        (["openapi.yaml"], ["GET"]), (["v1", "health"], ["GET"]), (["v1", "streams", "*", "events"], ["POST"]),
+        (["v1", "collections"], ["GET"]), (["v1", "collections", "*", "profiles", "*"], ["GET"]),
+        (["v1", "collections", "*", "profiles", "*", "segments"], ["GET"]), (["v1", "collections", "*", "lookup"], ["GET"]),
+        (["v1", "collections", "*", "segments", "*", "members"], ["GET"]), (["v1", "collections", "*", "stats"], ["GET"]),
+        (["v1", "activations"], ["GET"]), (["v1", "activations", "stream"], ["GET"]), (["v1", "destinations"], ["GET"]),
+        (["v1", "destinations", "*", "replay"], ["POST"]),
+    ] }
+
+    static func allowed(_ path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        return routes.filter { r in
+            r.pattern.count == parts.count && zip(r.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+        }.flatMap(\.methods)
     }
 
     static func errorResponse(_ status: HTTPResponse.Status, _ message: String, id: String, extra: String? = nil, headers: HTTPFields = [:]) -> Response {

@@ -137,6 +137,13 @@ extension CohortStore {
         }
     }
 
+    /// The token with this id, if any.
+    public func token(id: String) throws -> TokenRecord? {
+        try database("read the tokens") {
+            try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [id]).map(TokenRecord.init(row:)) }
+        }
+    }
+
     /// Every token, oldest first.
     public func tokens() throws -> [TokenRecord] {
         try database("read the tokens") {
