@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "CohortEngineTests", dependencies: ["CohortEngine"]),
         .testTarget(name: "CohortTUITests", dependencies: ["CohortTUI", "CohortEngine"], exclude: ["Snapshots"]),
-        .testTarget(name: "cohortTests", dependencies: ["cohort", "CohortEngine"]),
+        .testTarget(name: "cohortTests", dependencies: ["cohort", "CohortEngine", "CohortServer"]),
         .testTarget(
             name: "CohortServerTests",
             dependencies: [

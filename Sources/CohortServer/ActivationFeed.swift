@@ -53,7 +53,7 @@ public final class ActivationFeed: Sendable {
     @discardableResult
     public func publish(_ activations: [Activation]) -> [Entry] {
         guard !activations.isEmpty else { return [] }
-        return state.withLock { s in
+        let (out, cut) = state.withLock { s -> ([Entry], [AsyncStream<Entry>.Continuation]) in
             var out: [Entry] = []
             out.reserveCapacity(activations.count)
             for a in activations {
@@ -72,9 +72,11 @@ public final class ActivationFeed: Sendable {
                 s.subscribers[id] = sub
                 for e in out { sub.continuation.yield(e) }
             }
-            for id in cut { s.subscribers.removeValue(forKey: id)?.continuation.finish() }
-            return out
+            return (out, cut.compactMap { s.subscribers.removeValue(forKey: $0)?.continuation })
         }
+        // Outside the lock: finishing runs the stream's onTermination, which takes it.
+        for c in cut { c.finish() }
+        return out
     }
 
     /// Up to `limit` entries numbered above `after`, oldest first: from memory, or from the
@@ -119,6 +121,15 @@ public final class ActivationFeed: Sendable {
             }
         }
         return (stream, from, ack)
+    }
+
+    /// Ends every live subscription (at shutdown: SSE clients reconnect with their cursor).
+    public func finishAll() {
+        let all = state.withLock { s -> [AsyncStream<Entry>.Continuation] in
+            defer { s.subscribers.removeAll() }
+            return s.subscribers.values.map(\.continuation)
+        }
+        for c in all { c.finish() }
     }
 
     /// Live subscribers (SSE streams and deliverers).

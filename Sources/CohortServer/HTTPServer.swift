@@ -12,6 +12,8 @@ public enum HTTPServer {
         logger.logLevel = ProcessInfo.processInfo.environment["COHORT_HTTP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         let app = Application(
             router: api.router(),
+            // A connection that sends nothing for a minute (a stalled upload) is closed.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "cohort", backlog: 1024),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
             logger: logger

@@ -26,8 +26,8 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let e as APIError {
             response = Self.errorResponse(e.status, e.message, id: id, extra: e.extra, headers: e.headers)
-        } catch let e as NIOTooManyBytesError {
-            response = Self.errorResponse(.contentTooLarge, "the body is over \(e.maxBytes ?? 0) bytes, the most this endpoint takes", id: id)
+        } catch is NIOTooManyBytesError {
+            response = Self.errorResponse(.contentTooLarge, "the body is larger than this endpoint takes (65,536 bytes for one event, 1,048,576 for a batch)", id: id)
         } catch let e as HTTPError where e.status == .notFound && !Self.allowed(request.uri.path).isEmpty {
             let allow = Self.allowed(request.uri.path)
             response = Self.errorResponse(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allow.joined(separator: " or "))",
@@ -92,11 +92,11 @@ extension CohortAPI {
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/v1/health") { _, _ in
-            let (clock, events) = try await self.host.run { turn in (turn.engine.clock, turn.engine.applied) }
+            let (clock, events) = try await self.host.run { turn in (turn.engine.clock, turn.engine.streamStats.reduce(0) { $0 + $1.valid }) }
             return Self.json("{\"status\":\"ok\",\"clock\":\(JSONText.timestamp(clock)),\"events\":\(events),\"activations\":\(self.feed.lastSeq)}")
         }
         router.post("/v1/streams/:stream/events") { request, context in
-            try await self.guarded(request, .eventsWrite) { _ in try await self.ingest(request, stream: context.parameters.get("stream") ?? "") }
+            try await self.guarded(request, .eventsWrite) { _ in try await self.ingest(request, stream: Self.param(context, "stream")) }
         }
         router.get("/v1/collections") { request, _ in
             try await self.guarded(request, .profilesRead) { _ in Self.json(self.collectionsJSON()) }
@@ -104,7 +104,7 @@ extension CohortAPI {
         router.get("/v1/collections/:c/profiles/:key") { request, context in
             try await self.guarded(request, .profilesRead) { caller in
                 let (c, model) = try self.collection(context)
-                let key = context.parameters.get("key") ?? ""
+                let key = Self.param(context, "key")
                 guard let row = model.row(forKey: key) else {
                     throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
                 }
@@ -115,7 +115,7 @@ extension CohortAPI {
         router.get("/v1/collections/:c/profiles/:key/segments") { request, context in
             try await self.guarded(request, .profilesRead) { _ in
                 let (c, model) = try self.collection(context)
-                let key = context.parameters.get("key") ?? ""
+                let key = Self.param(context, "key")
                 guard let row = model.row(forKey: key) else {
                     throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
                 }
@@ -147,7 +147,7 @@ extension CohortAPI {
         }
         router.post("/v1/destinations/:name/replay") { request, context in
             try await self.guarded(request, .eventsWrite) { _ in
-                let name = context.parameters.get("name") ?? ""
+                let name = Self.param(context, "name")
                 guard let hooks = self.destinations.withLock({ $0 }), let n = try hooks.replayFailed(name) else {
                     throw APIError(status: .notFound, message: "no destination '\(name)' in cohort.yaml")
                 }
@@ -195,10 +195,30 @@ extension CohortAPI {
         }
     }
 
+    /// A path parameter, percent-decoded.
+    static func param(_ context: BasicRequestContext, _ name: String) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    /// The query string's pairs as a form encodes them: `+` is a space, then percent-decoding
+    /// (once), for names and values.
+    static func formPairs(_ request: Request) -> [(String, String)] {
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
     static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
 
     func collection(_ context: BasicRequestContext) throws -> (Int, CollectionModel) {
-        let name = context.parameters.get("c") ?? ""
+        let name = Self.param(context, "c")
         guard let c = collectionIndex(name) else {
             throw APIError(status: .notFound, message: "no collection '\(name)'; collections: \(workspace.collections.map(\.name).joined(separator: ", "))")
         }
@@ -239,6 +259,9 @@ extension CohortAPI {
         }
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: limit) } catch let e as HTTPError where e.status == .contentTooLarge {
+            _ = e
+            throw APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes, the most \(ndjson ? "a batch" : "one event") may have")
+        } catch is NIOTooManyBytesError {
             throw APIError(status: .contentTooLarge, message: "the body is over \(limit) bytes, the most \(ndjson ? "a batch" : "one event") may have")
         }
         let lineCount = ndjson ? buffer.readableBytesView.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 } : 1
@@ -271,9 +294,9 @@ extension CohortAPI {
 
     func lookup(_ request: Request, _ context: BasicRequestContext, _ caller: Caller) async throws -> Response {
         let (c, model) = try collection(context)
-        let params = Array(request.uri.queryParameters)
+        let params = Self.formPairs(request)
         let fields = lookupIndex[c].keys.sorted()
-        guard params.count == 1, let (field, value) = params.first.map({ (String($0.key), String($0.value)) }) else {
+        guard params.count == 1, let (field, value2) = params.first else {
             throw APIError(status: .badRequest, message: "give exactly one query parameter, a linking field and its value (fields: \(fields.joined(separator: ", ")))")
         }
         guard let index = lookupIndex[c][field] else {
@@ -282,7 +305,6 @@ extension CohortAPI {
         if piiFields[c].contains(field), !caller.can(.piiRead) {
             throw APIError(status: .forbidden, message: "'\(field)' is personal data: looking profiles up by it needs the 'pii:read' scope")
         }
-        let value2 = value.removingPercentEncoding ?? value
         let rows = index[value2] ?? []
         if rows.isEmpty { throw APIError(status: .notFound, message: "no profile of '\(model.name)' has \(field) = '\(value2)'") }
         if rows.count > 1 {
@@ -296,7 +318,7 @@ extension CohortAPI {
 
     func members(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let (c, model) = try collection(context)
-        let name = context.parameters.get("s") ?? ""
+        let name = Self.param(context, "s")
         guard let s = model.segments.firstIndex(where: { $0.name == name }) else {
             throw APIError(status: .notFound, message: "no segment '\(name)' in collection '\(model.name)'")
         }
@@ -374,7 +396,7 @@ extension CohortAPI {
 
     // MARK: Activations
 
-    func activationParams(_ request: Request) throws -> (after: Int64?, limit: Int) {
+    func activationParams(_ request: Request, readsLimit: Bool = true) throws -> (after: Int64?, limit: Int) {
         let q = request.uri.queryParameters
         var after: Int64?
         if let a = q["after"] {
@@ -382,7 +404,7 @@ extension CohortAPI {
             after = n
         }
         var limit = 100
-        if let l = q["limit"] {
+        if readsLimit, let l = q["limit"] {
             guard let n = Int(l), (1...1000).contains(n) else { throw APIError(status: .badRequest, message: "limit must be a whole number from 1 to 1000, not '\(l)'") }
             limit = n
         }
@@ -400,7 +422,7 @@ extension CohortAPI {
     /// Server-sent events: the backlog after the client's cursor, then each record as it is
     /// published. A client that falls too far behind is cut off and resumes from its cursor.
     func activationStream(_ request: Request) throws -> Response {
-        let (afterParam, _) = try activationParams(request)
+        let (afterParam, _) = try activationParams(request, readsLimit: false)
         var after = afterParam
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!] {
             guard let n = Int64(last.trimmingCharacters(in: .whitespaces)), n >= 0 else {

@@ -1,6 +1,7 @@
 import CohortEngine
 import CohortStore
 import Foundation
+import AsyncHTTPClient
 import Synchronization
 
 /// A workspace opened for serving: its store, activation feed and API, and the webhook
@@ -24,8 +25,13 @@ public final class ServedWorkspace: Sendable {
         return ServedWorkspace(api: api, store: store, feed: feed)
     }
 
-    /// Starts delivering activations to the workspace's webhook destinations.
-    public func startDestinations() {}
+    /// Starts delivering activations to the workspace's webhook destinations (call it after
+    /// the engine's start-up catch-up, so a new destination starts at the newest record).
+    public func startDestinations() throws {
+        let d = try WebhookDeliverer(destinations: api.workspace.definitions.destinations, feed: feed, store: store, client: .shared)
+        api.attach(destinations: d.hooks)
+        destinationsTask.withLock { $0 = Task { await d.run() } }
+    }
 
     /// Stops the deliveries (what is not delivered yet stays queued by its cursor).
     public func stopDestinations() {

@@ -66,8 +66,28 @@ struct ServeCommand: ParsableCommand {
             printError("cohort: no API tokens yet; create one with: cohort token create --workspace \(dir) --scope events:write --scope profiles:read")
         }
         loop.start()
-        service.startDestinations()
+        do { try service.startDestinations() } catch {
+            printError("cohort: webhook destinations are not delivered: \(error)")
+        }
         let host = self.host
+        // Ctrl-C or SIGTERM: the server stops taking connections and finishes the requests in
+        // flight (Hummingbird's graceful shutdown); SSE streams end here so it need not wait for
+        // them. Whatever still hangs after 5 s is cut off, with every accepted write stored.
+        var signalSources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                service.feed.finishAll()
+                DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+                    service.stopDestinations()
+                    loop.stop()
+                    printError("cohort: stopped (connections still open after 5 s were closed); every accepted event is stored")
+                    Foundation.exit(0)
+                }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
         let done = DispatchSemaphore(value: 0)
         let failure = LockedBox<String?>(nil)
         Task {
@@ -81,6 +101,7 @@ struct ServeCommand: ParsableCommand {
             done.signal()
         }
         done.wait()
+        for s in signalSources { s.cancel() }
         service.stopDestinations()
         loop.stop()
         if let f = failure.get() {
