@@ -24,8 +24,16 @@ public enum HTTPServer {
     /// The OpenAPI document: `openapi.yaml` in the current folder or in a folder above the
     /// executable (the repository when run from `.build`), else nil.
     public static func findOpenAPI() -> String? {
+        HTTPServerDocument.find(startingAt: CommandLine.arguments.first ?? ".")
+    }
+}
+
+/// Where the OpenAPI document is looked for.
+public enum HTTPServerDocument {
+    /// `openapi.yaml` in the current folder, or in the executable's folder or one of the six above it.
+    public static func find(startingAt executable: String) -> String? {
         var candidates = [FileManager.default.currentDirectoryPath]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             candidates.append(dir.path)
             dir.deleteLastPathComponent()

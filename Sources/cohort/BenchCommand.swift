@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast the engine runs (build with -c release).",
-        subcommands: [ExpressionBenchCommand.self, EngineBenchCommand.self, ConsoleBenchCommand.self, DefinitionsBenchCommand.self],
+        subcommands: [ExpressionBenchCommand.self, EngineBenchCommand.self, ConsoleBenchCommand.self, DefinitionsBenchCommand.self, HTTPBenchCommand.self],
         defaultSubcommand: ExpressionBenchCommand.self
     )
 }
