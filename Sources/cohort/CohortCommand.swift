@@ -25,6 +25,15 @@ struct CohortCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Replay speed: a multiple of real time (1 to 100000) or 'max'.", valueName: "N"))
     var speed: String = "10000"
 
+    @Flag(help: "Also serve the HTTP API (as 'cohort serve' does) on the console's engine; posted events show on the Streams screen.")
+    var serve = false
+
+    @Option(help: ArgumentHelp("With --serve: the address to listen on.", valueName: "HOST"))
+    var host: String = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("With --serve: the port (0 picks a free one).", valueName: "N"))
+    var port: Int = 8080
+
     func validate() throws {
         guard speed == "max" || (Double(speed).map { $0 >= 1 } ?? false) else {
             throw ValidationError("--speed takes a number ≥ 1 or 'max', e.g. --speed 1000")
@@ -42,7 +51,8 @@ struct CohortCommand: ParsableCommand {
 
     func run() throws {
         do {
-            try ConsoleRunner.run(directory: workspace.directory, themeName: theme, speed: speed == "max" ? .infinity : Double(speed)!)
+            try ConsoleRunner.run(directory: workspace.directory, themeName: theme, speed: speed == "max" ? .infinity : Double(speed)!,
+                                  serve: serve ? (host, port) : nil)
         } catch let e as ExitCodeError {
             throw ExitCode(e.code)
         }

@@ -1,4 +1,5 @@
 import CohortEngine
+import CohortServer
 import CohortStore
 import CohortTUI
 import Foundation
@@ -6,7 +7,7 @@ import Foundation
 /// Starts the console: the terminal first (so an unusable TERM fails at once, tty untouched),
 /// then the workspace, the theme and the loop; the terminal is restored on every way out.
 enum ConsoleRunner {
-    static func run(directory: String, themeName: String, speed: Double) throws {
+    static func run(directory: String, themeName: String, speed: Double, serve: (host: String, port: Int)? = nil) throws {
         let themesDirectory = ThemeLoader.themesDirectory()
         var (theme, themeDiagnostics) = ThemeLoader.load(named: themeName, in: themesDirectory)
         let terminal: NcursesTerminal
@@ -77,7 +78,44 @@ enum ConsoleRunner {
             return (theme, nil)
         }
         loop.copy = copyToClipboard
+        // `--serve`: the HTTP API on the console's own engine; its requests run between frames.
+        var embedded: EmbeddedHost?
+        var serverTask: Task<Void, Never>?
+        if let serve {
+            do {
+                guard let store else { throw CohortStoreError(path: directory, message: storeProblem ?? "the workspace store is not open") }
+                let served = try ServedWorkspace.open(workspace: ws, directory: directory, store: store)
+                let host = EmbeddedHost(served: served)
+                embedded = host
+                persistence?.publish = { host.publish($0) }
+                loop.afterTick = { [unowned console] in
+                    let live = console.live
+                    host.runJobs(engine: live.engine, apply: { live.ingest($0) }, updatedAt: { live.updatedAt(collection: $0, row: $1) })
+                }
+                try? served.startDestinations()
+                let status = LockedBox<String?>(nil)
+                serverTask = Task {
+                    do {
+                        try await HTTPServer.run(api: served.api, host: serve.host, port: serve.port) { port in
+                            status.set("serving the HTTP API on http://\(serve.host):\(port) — events posted there show here marked ⇣")
+                        }
+                    } catch {
+                        status.set("the HTTP API could not start on \(serve.host):\(serve.port): \(error)")
+                    }
+                }
+                // Say where it listens (or why not) once it knows.
+                let deadline = Date().addingTimeInterval(2)
+                while status.get() == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+                if let message = status.get() {
+                    console.flash(message, message.hasPrefix("serving") ? .info : .error, seconds: 12)
+                }
+            } catch {
+                console.flash("the HTTP API is not served: \(error)", .error, seconds: 15)
+            }
+        }
         loop.run()
+        serverTask?.cancel()
+        embedded?.stop()
         // The engine's state goes to the store, so the next start resumes here.
         if let store, let file = console.definitions, console.rebuildProgress == nil,
            console.live.driver.position != restoredFrom || console.live !== live {

@@ -26,8 +26,15 @@ final class StorePersistence: DefinitionPersistence {
         }
     }
 
+    /// With `--serve`: activations go to the API's feed, which numbers and stores them.
+    var publish: (([Activation]) -> Void)?
+
     func recordActivations(_ activations: [Activation]) {
         guard !activations.isEmpty else { return }
+        if let publish {
+            publish(activations)
+            return
+        }
         do {
             try store.appendActivations(activations.map(ActivationRecord.init))
         } catch {

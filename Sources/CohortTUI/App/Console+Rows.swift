@@ -101,7 +101,7 @@ extension Console {
     }
 
     func logText(_ r: EventRecord) -> String {
-        var s = r.stream + " " + r.event.type + " " + r.event.id
+        var s = r.stream + " " + r.event.type + " " + r.event.id + (r.viaHTTP ? " http" : "")
         switch r.outcome {
         case .duplicate: s += " duplicate"
         case .unmatched: s += " unmatched"

@@ -16,6 +16,9 @@ public final class ConsoleLoop {
     /// Wall time the replay may use per frame.
     public var tickBudgetMicros: Int64 = 8_000
     public private(set) var frames = 0
+    /// Runs once per frame after the replay's tick, before activations are logged (the HTTP
+    /// API's queued requests, with `--serve`).
+    public var afterTick: (() -> Void)?
 
     public init(terminal: Terminal, console: Console, clock: @escaping () -> Int64) {
         self.terminal = terminal
@@ -51,6 +54,7 @@ public final class ConsoleLoop {
             console.stepRebuild(budgetMicros: tickBudgetMicros * 4, clock: clock)
         } else {
             console.live.tick(wallNow: now, budgetMicros: tickBudgetMicros, clock: clock)
+            afterTick?()
         }
         console.logActivations()
         console.refreshFormPreview()

@@ -295,10 +295,26 @@ public final class LiveWorkspace {
         }
     }
 
-    private func eventApplied(_ e: Event, _ outcome: LiveEngine.Outcome) {
+    /// Applies an event that arrived over HTTP and logs it like a replayed one, marked as posted.
+    @discardableResult
+    public func ingest(_ event: Event) -> LiveEngine.Outcome {
+        let outcome = engine.apply(event)
+        eventApplied(event, outcome, viaHTTP: true)
+        return outcome
+    }
+
+    /// The clock instant of a profile's last change since the console started, if any.
+    public func updatedAt(collection c: Int, row: Int) -> Int64? {
+        guard c < collections.count, row < collections[c].lastUpdated.count else { return nil }
+        let t = collections[c].lastUpdated[row]
+        return t == Int64.min ? nil : t
+    }
+
+    private func eventApplied(_ e: Event, _ outcome: LiveEngine.Outcome, viaHTTP: Bool = false) {
         let profiles = outcome == .duplicate ? [] : engine.profiles(of: e)
-        let record = EventRecord(sequence: nextSequence, event: e, stream: workspace.streams[e.stream].name.value,
+        var record = EventRecord(sequence: nextSequence, event: e, stream: workspace.streams[e.stream].name.value,
                                  outcome: outcome, profiles: profiles, changes: pendingChanges)
+        record.viaHTTP = viaHTTP
         pendingChanges.removeAll(keepingCapacity: true)
         nextSequence += 1
         log.append(record)
@@ -352,6 +368,8 @@ public struct EventRecord: Sendable {
     public let outcome: LiveEngine.Outcome
     public let profiles: [(collection: Int, row: Int)]
     public let changes: [ChangeNote]
+    /// Posted to the HTTP API (`cohort --serve`), not replayed from the stream's file.
+    public var viaHTTP = false
 }
 
 /// A quarantined line and why.

@@ -57,7 +57,7 @@ extension Console {
             let r = rows[i]
             switch j {
             case 0: return TableCell(text: Format.shortInstant(r.event.timestamp), role: .muted, marker: nil)
-            case 1: return TableCell(text: r.stream, role: .text, marker: nil)
+            case 1: return TableCell(text: r.viaHTTP ? "⇣" + r.stream : r.stream, role: r.viaHTTP ? .accent : .text, marker: nil)
             case 2: return TableCell(text: r.event.type, role: .text, marker: nil)
             case 3:
                 switch r.outcome {
@@ -87,7 +87,7 @@ extension Console {
         let inner = area.inset(1)
         var rows = LabeledLines(area: inner, labelWidth: 12)
         func line(_ k: String, _ v: String, _ role: Role = .text) { rows.line(k, v, role, into: &canvas) }
-        line("stream", "\(r.stream), line \(r.event.line)")
+        line("stream", r.viaHTTP ? "\(r.stream), posted over HTTP (API line \(r.event.line))" : "\(r.stream), line \(r.event.line)")
         line("type", r.event.type)
         line("timestamp", CivilTime.formatTimestamp(r.event.timestamp))
         let outcome: String
