@@ -9,7 +9,7 @@ public enum HTTPServer {
     /// bound port (useful with port 0).
     public static func run(api: CohortAPI, host: String, port: Int, onRunning: @escaping @Sendable (Int) -> Void) async throws {
         var logger = Logger(label: "cohort.http")
-        logger.logLevel = ProcessInfo.processInfo.environment["COHORT_HTTP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        logger.logLevel = ProcessInfo.processInfo.environment["COHORT_HTTP_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let app = Application(
             router: api.router(),
             // A connection that sends nothing for a minute (a stalled upload) is closed.

@@ -1,3 +1,4 @@
+import CohortServer
 import Foundation
 import Testing
 
@@ -259,6 +260,43 @@ struct ConsoleEndToEndTests {
         let history = s.waitFor("History[1]")
         #expect(history.contains("create  segment   loyal_spenders"))
         #expect(history.contains("+      - name: loyal_spenders"))
+        try s.type("Q")
+        #expect(s.waitFor("EXIT=").contains("EXIT=0"))
+    }
+
+    @Test("cohort --serve: an event posted over HTTP shows on the Streams screen, marked as posted", .enabled(if: hasTmux))
+    func consoleServes() throws {
+        let dir = try Self.scratchDemo()
+        let token = try CLI.run(["token", "create", "--workspace", dir, "--scope", "events:write", "--scope", "profiles:read"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // A free port, found by binding to port 0.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        close(probe)
+
+        let s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)' --workspace '\(dir)' --serve --port \(port)")
+        _ = s.waitFor("serving the HTTP API on http://127.0.0.1:\(port)")
+        try s.type("p")
+        _ = s.waitFor("paused")
+        try s.type("2")
+        let now = ISO8601DateFormatter().string(from: Date())
+        let event = #"{"event_id":"tui-1","type":"add_to_cart","timestamp":"\#(now)","customer_id":"AMP-000048","properties":{"sku":"X","category":"packs","amount":20,"channel":"web"}}"#
+        let client = try LoopbackClient(port: port)
+        let r = try client.request("POST", "/v1/streams/web/events", headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: event)
+        #expect(r.status == 202)
+        #expect(r.body.contains(#""accepted":1"#))
+        try s.type("/http")
+        try s.press("Enter")
+        let screen = s.waitFor("⇣web")
+        #expect(screen.contains("Events[1] </http>"))
+        #expect(screen.contains("AMP-000048"))
+        #expect(screen.contains("cart_adds_1d 0→1"))
+        try s.press("Escape")
         try s.type("Q")
         #expect(s.waitFor("EXIT=").contains("EXIT=0"))
     }
