@@ -28,11 +28,12 @@ struct CohortCommand: ParsableCommand {
     @Flag(help: "Also serve the HTTP API (as 'cohort serve' does) on the console's engine; posted events show on the Streams screen.")
     var serve = false
 
+    // Named apart from `serve --host/--port`: a parent's option would take a subcommand's.
     @Option(help: ArgumentHelp("With --serve: the address to listen on.", valueName: "HOST"))
-    var host: String = "127.0.0.1"
+    var serveHost: String = "127.0.0.1"
 
     @Option(help: ArgumentHelp("With --serve: the port (0 picks a free one).", valueName: "N"))
-    var port: Int = 8080
+    var servePort: Int = 8080
 
     func validate() throws {
         guard speed == "max" || (Double(speed).map { $0 >= 1 } ?? false) else {
@@ -52,7 +53,7 @@ struct CohortCommand: ParsableCommand {
     func run() throws {
         do {
             try ConsoleRunner.run(directory: workspace.directory, themeName: theme, speed: speed == "max" ? .infinity : Double(speed)!,
-                                  serve: serve ? (host, port) : nil)
+                                  serve: serve ? (serveHost, servePort) : nil)
         } catch let e as ExitCodeError {
             throw ExitCode(e.code)
         }

@@ -279,7 +279,7 @@ struct ConsoleEndToEndTests {
         let port = Int(UInt16(bigEndian: addr.sin_port))
         close(probe)
 
-        let s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)' --workspace '\(dir)' --serve --port \(port)")
+        let s = try TmuxSession(width: 120, height: 40, command: "'\(CLI.binary)' --workspace '\(dir)' --serve --serve-port \(port)")
         _ = s.waitFor("serving the HTTP API on http://127.0.0.1:\(port)")
         try s.type("p")
         _ = s.waitFor("paused")
