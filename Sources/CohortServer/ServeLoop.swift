@@ -22,6 +22,8 @@ public final class ServeLoop: @unchecked Sendable {
 
     public struct Startup: Sendable {
         public var fileEvents = 0
+        /// True with `--replay`: the events are played from the first, not applied at start.
+        public var replaying = false
         public var storedEvents = 0
         public var badStoredEvents = 0
         public var loggedFrom: Int64?
@@ -63,6 +65,7 @@ public final class ServeLoop: @unchecked Sendable {
         if replay {
             driver = ReplayDriver(engine: engine, events: events, speed: speed)
             engine.advance(to: events.first?.timestamp ?? wall)
+            info.replaying = true
             attach()
             info.loggedFrom = engine.clock
         } else {
@@ -105,7 +108,13 @@ public final class ServeLoop: @unchecked Sendable {
             while running.load(ordering: .relaxed) {
                 let jobs = api.host.take(timeoutMillis: 50)
                 if let driver {
-                    _ = driver.tick(wallNow: monotonic())
+                    let wall = monotonic()
+                    _ = driver.tick(wallNow: wall)
+                    // Windows slide with the replay's clock between its events too.
+                    let t = driver.virtualTime(at: wall)
+                    if !driver.isFinished, driver.events[driver.position].timestamp > t, engine.clock.map({ t > $0 }) ?? true {
+                        engine.advance(to: t)
+                    }
                 } else {
                     let now = CohortStore.wallMicroseconds()
                     if engine.clock.map({ now > $0 }) ?? true { engine.advance(to: now) }

@@ -60,8 +60,12 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let s = loop.startup
+        if s.replaying {
+            printError("cohort: playing \(Format.grouped(s.fileEvents + s.storedEvents)) recorded and posted events at \(Format.grouped(Int(speed)))× real time from \(s.clock.map(CivilTime.formatTimestamp) ?? "the start")")
+        } else {
         printError("cohort: \(Format.grouped(s.fileEvents)) recorded and \(Format.grouped(s.storedEvents)) posted events applied in \(String(format: "%.1f", s.seconds)) s; clock \(s.clock.map(CivilTime.formatTimestamp) ?? "none")"
                    + (s.badStoredEvents > 0 ? "; \(s.badStoredEvents) stored events could not be read" : ""))
+        }
         if (try? service.store.tokens().isEmpty) == true {
             printError("cohort: no API tokens yet; create one with: cohort token create --workspace \(dir) --scope events:write --scope profiles:read")
         }

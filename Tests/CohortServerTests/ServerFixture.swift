@@ -70,7 +70,7 @@ final class ServerFixture: @unchecked Sendable {
         {"event_id":"w1","type":"purchase","timestamp":"2026-01-01T00:00:00Z","customer_id":"C1","properties":{"amount":150}}
         """
 
-    init(directory existing: String? = nil) throws {
+    init(directory existing: String? = nil, replay: Bool = false) throws {
         if let existing {
             directory = existing
         } else {
@@ -84,7 +84,7 @@ final class ServerFixture: @unchecked Sendable {
         let ws = Workspace.load(directory: directory)
         precondition(ws.errors.isEmpty, "\(ws.errors)")
         served = try ServedWorkspace.open(workspace: ws, directory: directory)
-        loop = try ServeLoop(api: served.api, replay: false, speed: 1)
+        loop = try ServeLoop(api: served.api, replay: replay, speed: 1e9)
         loop.start()
         let tokens = try served.store.tokens()
         if tokens.isEmpty {

@@ -266,6 +266,25 @@ struct ServerTests {
         }
     }
 
+    @Test("--replay plays the recorded events instead of applying them at start")
+    func replayMode() async throws {
+        let f = try ServerFixture(replay: true)
+        defer { f.stop() }
+        #expect(f.loop.startup.replaying)
+        try await f.test { c in
+            var spend: Int?
+            for _ in 0..<50 where spend == nil {
+                let p = try await c.call(.get, "/v1/collections/people/profiles/C1", token: f.reader)
+                spend = (p.json["attributes"] as? [String: Any])?["spend"] as? Int
+                if spend == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(spend == 150)
+            // Its activation is in the log, at the event's instant.
+            let a = try await c.call(.get, "/v1/activations", token: f.reader)
+            #expect(a.text.contains(#""segment":"spenders","key":"C1","change":"enter","at":"2026-01-01T00:00:00Z""#))
+        }
+    }
+
     @Test("a revoked token is refused at once")
     func revoked() async throws {
         let f = try ServerFixture()
