@@ -66,7 +66,7 @@ public final class CohortAPI: Sendable {
         var qlines: [Int] = []
         for (i, s) in workspace.streams.enumerated() {
             let fileLines = workspace.streamLoads[i].lines
-            let stored = try store.eventCount(stream: s.name.value)
+            let stored = try store.ingestedEventCount(stream: s.name.value)
             let lastBad = try store.lastQuarantineLine(stream: s.name.value, source: "api")
             lines.append(fileLines + stored + lastBad + 1)
             qlines.append(lastBad + 1)

@@ -14,6 +14,8 @@ struct ParsedBody: Sendable {
     var duplicatesInBody = 0
     /// Lines that were not blank.
     var lines = 0
+    /// Read as NDJSON (each raw text is one line) rather than one JSON event.
+    var ndjson = false
 }
 
 enum IngestParser {
@@ -25,6 +27,7 @@ enum IngestParser {
     /// `firstLine` on (the stream's API numbering); errors name the line within the body.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, ndjson: Bool, stream: Int, firstLine: Int, wallNow: Int64) -> ParsedBody {
         var out = ParsedBody()
+        out.ndjson = ndjson
         if !ndjson {
             out.lines = 1
             switch EventDecoder.decode(bytes, stream: stream, line: firstLine) {
@@ -123,7 +126,7 @@ extension EngineTurn {
     func ingest(_ body: ParsedBody, stream: Int, streamName: String, quarantineFirstLine: Int) -> IngestResult {
         var r = IngestResult()
         r.duplicate = body.duplicatesInBody
-        let wall = CohortStore.wallMicroseconds()
+        var kept: [Int] = []
         for (i, e) in body.events.enumerated() {
             switch apply(e) {
             case .duplicate:
@@ -131,11 +134,16 @@ extension EngineTurn {
             case .unmatched:
                 r.accepted += 1
                 r.unmatched += 1
-                batch.events.append(StoredEvent(stream: streamName, eventID: e.id, timestamp: e.timestamp, line: body.raw[i], receivedWall: wall))
+                kept.append(i)
             case .applied:
                 r.accepted += 1
-                batch.events.append(StoredEvent(stream: streamName, eventID: e.id, timestamp: e.timestamp, line: body.raw[i], receivedWall: wall))
+                kept.append(i)
             }
+        }
+        // The accepted events, as sent, for the ingest log (a restart applies them again).
+        if !kept.isEmpty {
+            let text = kept.count == body.events.count && body.ndjson ? body.raw.joined(separator: "\n") : kept.map { body.raw[$0] }.joined(separator: "\n")
+            batch.bodies.append(IngestedBody(stream: streamName, ndjson: body.ndjson, text: text, events: kept.count))
         }
         for (k, bad) in body.errors.enumerated() {
             engine.quarantined(stream: stream)

@@ -45,13 +45,21 @@ public final class ServeLoop: @unchecked Sendable {
         info.fileEvents = events.count
         // Events posted in earlier runs, numbered after each stream file's lines.
         var line = workspace.streamLoads.map { $0.lines + 1 }
-        for stored in try store.events() {
-            guard let s = workspace.streamIndex(stored.stream) else { info.badStoredEvents += 1; continue }
-            let bytes = Array(stored.line.utf8)
-            let decoded = bytes.withUnsafeBufferPointer { EventDecoder.decode($0, stream: s, line: line[s]) }
-            line[s] += 1
-            if case .success(let e) = decoded { events.append(e) } else { info.badStoredEvents += 1 }
-            info.storedEvents += 1
+        for body in try store.ingestedBodies() {
+            guard let s = workspace.streamIndex(body.stream) else { info.badStoredEvents += body.events; continue }
+            var bytes = Array(body.text.utf8)
+            if body.ndjson {
+                let load = bytes.withUnsafeBufferPointer { StreamReader.read(bytes: $0, stream: s, firstLine: line[s]) }
+                line[s] += load.lines
+                events += load.events
+                events += load.duplicates
+                info.storedEvents += load.events.count + load.duplicates.count
+                info.badStoredEvents += load.quarantined.count
+            } else {
+                let decoded = bytes.withUnsafeMutableBufferPointer { EventDecoder.decode(UnsafeBufferPointer($0), stream: s, line: line[s]) }
+                line[s] += 1
+                if case .success(let e) = decoded { events.append(e); info.storedEvents += 1 } else { info.badStoredEvents += 1 }
+            }
         }
         events.sort { ($0.timestamp, $0.stream, $0.line) < ($1.timestamp, $1.stream, $1.line) }
         let wall = CohortStore.wallMicroseconds()

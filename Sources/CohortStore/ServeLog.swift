@@ -1,9 +1,27 @@
 import GRDB
 
+/// Events one API request brought: the accepted ones' text, as NDJSON lines or one JSON event.
+public struct IngestedBody: Sendable, Hashable {
+    public var stream: String
+    /// True: `text` holds one event per line; false: it is one JSON event (which may span lines).
+    public var ndjson: Bool
+    public var text: String
+    public var events: Int
+    public var receivedWall: Int64
+
+    public init(stream: String, ndjson: Bool, text: String, events: Int, receivedWall: Int64 = CohortStore.wallMicroseconds()) {
+        self.stream = stream
+        self.ndjson = ndjson
+        self.text = text
+        self.events = events
+        self.receivedWall = receivedWall
+    }
+}
+
 /// What `cohort serve` writes in one group commit: the events it accepted, the lines it
 /// quarantined, the activations it numbered, and the clock they bring the log up to.
 public struct ServeBatch: Sendable {
-    public var events: [StoredEvent] = []
+    public var bodies: [IngestedBody] = []
     public var quarantine: [QuarantineEntry] = []
     /// Activations with the sequence numbers the server gave them (its cursors).
     public var activations: [(seq: Int64, record: ActivationRecord)] = []
@@ -12,11 +30,11 @@ public struct ServeBatch: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { events.isEmpty && quarantine.isEmpty && activations.isEmpty && loggedUntil == nil }
+    public var isEmpty: Bool { bodies.isEmpty && quarantine.isEmpty && activations.isEmpty && loggedUntil == nil }
 
     /// Adds a later batch's content to this one (the writer merges what queued up while it was committing).
     public mutating func merge(_ other: ServeBatch) {
-        events += other.events
+        bodies += other.bodies
         quarantine += other.quarantine
         activations += other.activations
         if let t = other.loggedUntil { loggedUntil = max(loggedUntil ?? t, t) }
@@ -53,26 +71,14 @@ public struct TokenRecord: Sendable, Hashable {
 }
 
 extension CohortStore {
-    /// Writes a serve batch in one transaction: events deduplicated as `appendEvents` does,
-    /// quarantined lines, activations under their given sequence numbers, and the logged clock.
+    /// Writes a serve batch in one transaction: the accepted request bodies, quarantined lines, activations under their given sequence numbers, and the logged clock.
     public func commit(_ batch: ServeBatch) throws {
         guard !batch.isEmpty else { return }
         try database("write the served events and activations") {
             try pool.write { db in
-                if !batch.events.isEmpty {
-                    let insert = try db.cachedStatement(sql: """
-                        INSERT OR IGNORE INTO events (stream, event_id, timestamp, line, received_wall) VALUES (?, ?, ?, ?, ?)
-                        """)
-                    let replaceLater = try db.cachedStatement(sql: """
-                        UPDATE events SET timestamp = ?, line = ?, received_wall = ?
-                        WHERE stream = ? AND event_id = ? AND timestamp > ?
-                        """)
-                    for e in batch.events {
-                        try insert.execute(arguments: [e.stream, e.eventID, e.timestamp, e.line, e.receivedWall])
-                        if db.changesCount == 0 {
-                            try replaceLater.execute(arguments: [e.timestamp, e.line, e.receivedWall, e.stream, e.eventID, e.timestamp])
-                        }
-                    }
+                if !batch.bodies.isEmpty {
+                    let insert = try db.cachedStatement(sql: "INSERT INTO ingest_log (stream, ndjson, body, events, received_wall) VALUES (?, ?, ?, ?, ?)")
+                    for b in batch.bodies { try insert.execute(arguments: [b.stream, b.ndjson ? 1 : 0, b.text, b.events, b.receivedWall]) }
                 }
                 if !batch.quarantine.isEmpty {
                     let upsert = try db.cachedStatement(sql: """
@@ -93,6 +99,27 @@ extension CohortStore {
                     try db.execute(sql: "INSERT INTO serve_state (key, value) VALUES ('logged_until', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
                                    arguments: [t])
                 }
+            }
+        }
+    }
+
+    /// Every request body the server accepted events from, in the order they were stored.
+    public func ingestedBodies() throws -> [IngestedBody] {
+        try database("read the ingest log") {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM ingest_log ORDER BY seq").map {
+                    IngestedBody(stream: $0["stream"], ndjson: $0["ndjson"] != 0, text: $0["body"], events: $0["events"], receivedWall: $0["received_wall"])
+                }
+            }
+        }
+    }
+
+    /// The number of events accepted over the API, of one stream or of all.
+    public func ingestedEventCount(stream: String? = nil) throws -> Int {
+        try database("read the ingest log") {
+            try pool.read { db in
+                if let stream { return try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(events), 0) FROM ingest_log WHERE stream = ?", arguments: [stream]) ?? 0 }
+                return try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(events), 0) FROM ingest_log") ?? 0
             }
         }
     }

@@ -110,6 +110,21 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-ingest-log") { db in
+            // What `cohort serve` accepted, one row per request: the accepted events' lines as
+            // NDJSON (or one JSON event as sent), replayed through the stream reader at start.
+            // A row per request, not per event, keeps a large batch one write.
+            try db.execute(sql: """
+                CREATE TABLE ingest_log (
+                    seq INTEGER PRIMARY KEY,
+                    stream TEXT NOT NULL,
+                    ndjson INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    events INTEGER NOT NULL,
+                    received_wall INTEGER NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -98,7 +98,7 @@ struct ServerTests {
             #expect(none.json["message"] as? String == "no line is a valid event; line 1: invalid JSON: unexpected character, expected a JSON value at column 1")
         }
         // Accepted events are in the store when the answer comes.
-        #expect(try f.served.store.eventCount(stream: "web") == 2)
+        #expect(try f.served.store.ingestedEventCount(stream: "web") == 2)
     }
 
     @Test("ingest is idempotent by event_id, across a restart too")
