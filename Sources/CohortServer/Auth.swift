@@ -28,7 +28,18 @@ public enum Tokens {
 
     /// SHA-256 of the token's text, in hex.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    /// Lower-case hex of bytes (on every request: no String(format:), which is slow).
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The id part of a token's text, if it has the token's shape.
@@ -41,7 +52,7 @@ public enum Tokens {
 
     static func randomHex(bytes: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 }
 
