@@ -32,6 +32,13 @@ public final class EngineTurn {
     public func apply(_ event: Event) -> LiveEngine.Outcome { applyEvent(event) }
 }
 
+/// An owner of the engine that lets other threads use it under its lock (`cohort serve`'s loop):
+/// a request then runs at once on its own thread instead of waiting for the owner's next turn.
+public protocol DirectEngine: AnyObject, Sendable {
+    /// Runs `body` with the engine locked, then publishes and commits what it did.
+    func perform<T>(_ body: (EngineTurn) -> T) -> T
+}
+
 public struct StoreFailure: Error, Sendable {
     public let message: String
 }
@@ -47,12 +54,21 @@ public final class EngineHost: Sendable {
     }
     private let queue = Mutex(Queue())
     private let signal = DispatchSemaphore(value: 0)
-    /// Set while nothing runs the queue (the console is rebuilding a definition, say).
+    /// When set, jobs run on the caller's thread under the owner's lock, not in its turns.
+    private let directEngine = Mutex<(any DirectEngine)?>(nil)
     public init() {}
 
-    /// Runs `body` on the engine's thread and returns what it returns.
+    /// Lets jobs run on the callers' threads under `owner`'s lock.
+    func attach(direct owner: any DirectEngine) { directEngine.withLock { $0 = owner } }
+
+    private var direct: (any DirectEngine)? {
+        directEngine.withLock { d in queue.withLock { $0.closed } ? nil : d }
+    }
+
+    /// Runs `body` with the engine and returns what it returns.
     public func run<T: Sendable>(_ body: @escaping @Sendable (EngineTurn) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        if let d = direct { return d.perform(body) }
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
             let accepted = queue.withLock { q -> Bool in
                 guard !q.closed else { return false }
                 q.jobs.append { turn in c.resume(returning: body(turn)) }
@@ -65,7 +81,20 @@ public final class EngineHost: Sendable {
     /// Runs `body` on the engine's thread; the result is returned once the turn's batch (with
     /// what `body` added to it) is in the store.
     public func runDurably<T: Sendable>(_ body: @escaping @Sendable (EngineTurn) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        if let d = direct {
+            return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+                d.perform { turn in
+                    let value = body(turn)
+                    turn.afterCommit.append { result in
+                        switch result {
+                        case .success: c.resume(returning: value)
+                        case .failure(let f): c.resume(throwing: f)
+                        }
+                    }
+                }
+            }
+        }
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
             let accepted = queue.withLock { q -> Bool in
                 guard !q.closed else { return false }
                 q.jobs.append { turn in

@@ -6,7 +6,7 @@ import Synchronization
 /// `cohort serve`'s owner of the engine: a thread that follows the wall clock (or plays the
 /// recorded events with `--replay`), runs the HTTP handlers' jobs in turns, numbers the turn's
 /// activations into the feed and hands the turn's writes to the group-commit writer.
-public final class ServeLoop: @unchecked Sendable {
+public final class ServeLoop: DirectEngine, @unchecked Sendable {
     public let api: CohortAPI
     let engine: LiveEngine
     let driver: ReplayDriver?
@@ -16,6 +16,10 @@ public final class ServeLoop: @unchecked Sendable {
     private var pending: [Activation] = []
     private var lastLoggedClock: Int64 = 0
     private let running = Atomic<Bool>(true)
+    /// Held by whoever uses the engine: the loop's thread, or a request's (`perform`).
+    private let lock = NSLock()
+    private lazy var turn = EngineTurn(engine: engine, apply: { [engine] in engine.apply($0) },
+                                       updatedAt: { [unowned self] c, r in updated[c][r] == 0 ? nil : updated[c][r] })
     private let finished = DispatchSemaphore(value: 0)
     /// How the loop reports what it did at start (events applied, where the log resumes).
     public private(set) var startup = Startup()
@@ -111,10 +115,14 @@ public final class ServeLoop: @unchecked Sendable {
 
     /// Runs the loop on its own thread until `stop()`.
     public func start() {
+        api.host.attach(direct: self)
         let thread = Thread { [self] in
             let monotonic = { Int64(DispatchTime.now().uptimeNanoseconds / 1000) }
             while running.load(ordering: .relaxed) {
+                // Requests run on their own threads (`perform`); the loop moves the clock,
+                // and runs what was queued before it attached.
                 let jobs = api.host.take(timeoutMillis: 50)
+                lock.lock()
                 if let driver {
                     let wall = monotonic()
                     _ = driver.tick(wallNow: wall)
@@ -127,16 +135,23 @@ public final class ServeLoop: @unchecked Sendable {
                     let now = CohortStore.wallMicroseconds()
                     if engine.clock.map({ now > $0 }) ?? true { engine.advance(to: now) }
                 }
-                let turn = EngineTurn(engine: engine, apply: { [engine] in engine.apply($0) },
-                                      updatedAt: { [unowned self] c, r in updated[c][r] == 0 ? nil : updated[c][r] })
                 for job in jobs { job(turn) }
                 finishTurn(turn)
+                lock.unlock()
             }
             writer.stop()
             finished.signal()
         }
         thread.name = "cohort-engine"
         thread.start()
+    }
+
+    public func perform<T>(_ body: (EngineTurn) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let value = body(turn)
+        finishTurn(turn)
+        return value
     }
 
     /// Numbers the turn's activations, wakes their subscribers and commits the turn.
