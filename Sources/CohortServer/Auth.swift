@@ -72,6 +72,9 @@ public final class Authenticator: Sendable {
     private struct State {
         var byID: [String: TokenRecord] = [:]
         var lastReload: Double = 0
+        /// Authorization headers already checked, and whom they name (cleared on every reload,
+        /// so a revocation still takes effect within a second).
+        var verified: [String: Caller] = [:]
     }
     private let state = Mutex(State())
     private let store: CohortStore
@@ -89,6 +92,7 @@ public final class Authenticator: Sendable {
         state.withLock { s in
             s.byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             s.lastReload = now
+            s.verified.removeAll()
         }
     }
 
@@ -107,12 +111,24 @@ public final class Authenticator: Sendable {
     /// The caller an `Authorization` header names.
     public func authenticate(_ header: String?) -> Result<Caller, Failure> {
         guard let header else { return .failure(.missing) }
+        // Revocations and new tokens reach a running server within a second.
+        try? reload(force: false, maxAge: 1.0)
+        if let known = state.withLock({ $0.verified[header] }) { return .success(known) }
+        let result = check(header)
+        if case .success(let caller) = result {
+            state.withLock { s in
+                if s.verified.count > 10_000 { s.verified.removeAll() }
+                s.verified[header] = caller
+            }
+        }
+        return result
+    }
+
+    private func check(_ header: String) -> Result<Caller, Failure> {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .failure(.malformed) }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard let id = Tokens.id(of: token) else { return .failure(.unknown) }
-        // Revocations and new tokens reach a running server within a second.
-        try? reload(force: false, maxAge: 1.0)
         var record = state.withLock { $0.byID[id] }
         if record == nil {
             // Created after the last reload: one indexed read (a forged id costs no more).

@@ -26,6 +26,8 @@ public final class CohortAPI: Sendable {
     /// the stream file's lines and every earlier run's).
     private let nextLine: Mutex<[Int]>
     private let nextQuarantineLine: Mutex<[Int]>
+    /// Per collection: the parts of a profile's JSON that never change, escaped once.
+    let formats: [ProfileFormat]
     /// The OpenAPI document served at /openapi.yaml.
     let openAPIText: String?
     private let requestCounter = Atomic<UInt64>(0)
@@ -61,6 +63,7 @@ public final class CohortAPI: Sendable {
             pii.append(fields)
         }
         lookupIndex = indexes
+        formats = workspace.collections.map(ProfileFormat.init)
         piiFields = pii
         var lines: [Int] = []
         var qlines: [Int] = []
@@ -116,33 +119,50 @@ public struct DestinationHooks: Sendable {
 
 // MARK: - Reading profiles (run on the engine's thread)
 
+/// What every profile of a collection shares in its JSON: the head, each attribute's key, the
+/// segment names in name order.
+struct ProfileFormat: Sendable {
+    let head: String
+    /// `"name":` for each attribute, with the comma before all but the first.
+    let keys: [String]
+    let pii: [Bool]
+    let names: [String]
+    let segmentOrder: [Int]
+    let segmentNames: [String]
+
+    init(_ model: CollectionModel) {
+        head = "{\"collection\":" + JSONText.string(model.name) + ",\"key\":"
+        keys = model.attributes.enumerated().map { i, a in (i > 0 ? "," : "") + JSONText.string(a.name) + ":" }
+        pii = model.attributes.map(\.pii)
+        names = model.attributes.map(\.name)
+        segmentOrder = model.segments.indices.sorted { model.segments[$0].name < model.segments[$1].name }
+        segmentNames = model.segments.map { JSONText.string($0.name) }
+    }
+}
+
 extension EngineTurn {
     /// A profile as the API shows it: the §7 line plus `updated_at` and `redacted`.
-    func profileJSON(_ model: CollectionModel, collection c: Int, row: Int, pii: Bool, updatedAt: Int64?) -> String {
-        var out = "{\"collection\":"
-        JSONWriter.writeString(model.name, to: &out)
-        out += ",\"key\":"
+    func profileJSON(_ f: ProfileFormat, _ model: CollectionModel, collection c: Int, row: Int, pii: Bool, updatedAt: Int64?) -> String {
+        var out = f.head
+        out.reserveCapacity(2048)
         JSONWriter.writeString(model.key(ofRow: row), to: &out)
         out += ",\"attributes\":{"
         var redacted: [String] = []
-        for (i, a) in model.attributes.enumerated() {
-            if i > 0 { out += "," }
-            JSONWriter.writeString(a.name, to: &out)
-            out += ":"
-            if a.pii && !pii {
+        for i in f.keys.indices {
+            out += f.keys[i]
+            if f.pii[i] && !pii {
                 out += "null"
-                redacted.append(a.name)
+                redacted.append(f.names[i])
             } else {
                 ProfileWriter.write(engine.value(collection: c, row: row, attribute: i), to: &out)
             }
         }
         out += "},\"segments\":["
         var first = true
-        for s in model.segments.indices.sorted(by: { model.segments[$0].name < model.segments[$1].name })
-        where engine.isMember(collection: c, row: row, segment: s) {
+        for s in f.segmentOrder where engine.isMember(collection: c, row: row, segment: s) {
             if !first { out += "," }
             first = false
-            JSONWriter.writeString(model.segments[s].name, to: &out)
+            out += f.segmentNames[s]
         }
         out += "],\"updated_at\":"
         if let t = updatedAt { out += "\"" + CivilTime.formatTimestamp(t) + "\"" } else { out += "null" }

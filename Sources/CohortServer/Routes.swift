@@ -98,8 +98,9 @@ extension CohortAPI {
         router.post("/v1/streams/:stream/events") { request, context in
             try await self.guarded(request, .eventsWrite) { _ in try await self.ingest(request, stream: Self.param(context, "stream")) }
         }
+        let collections = collectionsJSON()
         router.get("/v1/collections") { request, _ in
-            try await self.guarded(request, .profilesRead) { _ in Self.json(self.collectionsJSON()) }
+            try await self.guarded(request, .profilesRead) { _ in Self.json(collections) }
         }
         router.get("/v1/collections/:c/profiles/:key") { request, context in
             try await self.guarded(request, .profilesRead) { caller in
@@ -109,7 +110,8 @@ extension CohortAPI {
                     throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
                 }
                 let pii = caller.can(.piiRead)
-                return Self.json(try await self.host.run { turn in turn.profileJSON(model, collection: c, row: row, pii: pii, updatedAt: turn.updatedAt(c, row)) })
+                let format = self.formats[c]
+                return Self.json(try await self.host.run { turn in turn.profileJSON(format, model, collection: c, row: row, pii: pii, updatedAt: turn.updatedAt(c, row)) })
             }
         }
         router.get("/v1/collections/:c/profiles/:key/segments") { request, context in
@@ -313,7 +315,8 @@ extension CohortAPI {
         }
         let row = Int(rows[0])
         let pii = caller.can(.piiRead)
-        return Self.json(try await host.run { turn in turn.profileJSON(model, collection: c, row: row, pii: pii, updatedAt: turn.updatedAt(c, row)) })
+        let format = formats[c]
+        return Self.json(try await host.run { turn in turn.profileJSON(format, model, collection: c, row: row, pii: pii, updatedAt: turn.updatedAt(c, row)) })
     }
 
     func members(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
