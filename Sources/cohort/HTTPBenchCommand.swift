@@ -101,7 +101,7 @@ struct HTTPBenchCommand: ParsableCommand {
         func eventLua(_ prefix: String) -> String {
             """
             local function event(i)
-              return string.format('{"event_id":"\(prefix)-%d-%d","type":"page_view","timestamp":"\(now)","\(idField)":"%s","properties":{"url":"/bench"}}', tid, i, keys[(i % #keys) + 1])
+              return string.format('{"event_id":"\(prefix)-%d-%d","type":"page_view","timestamp":"\(now.dropLast()).%06dZ","\(idField)":"%s","properties":{"url":"/bench"}}', tid, i, i % 1000000, keys[(i % #keys) + 1])
             end
 
             """
