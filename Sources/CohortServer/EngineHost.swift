@@ -50,6 +50,8 @@ public final class EngineHost: Sendable {
     typealias Job = @Sendable (EngineTurn) -> Void
     private struct Queue {
         var jobs: [Job] = []
+        /// For each queued job, what tells its caller the server closed first.
+        var cancels: [@Sendable () -> Void] = []
         var closed = false
     }
     private let queue = Mutex(Queue())
@@ -72,6 +74,7 @@ public final class EngineHost: Sendable {
             let accepted = queue.withLock { q -> Bool in
                 guard !q.closed else { return false }
                 q.jobs.append { turn in c.resume(returning: body(turn)) }
+                q.cancels.append { c.resume(throwing: ServerClosed()) }
                 return true
             }
             if accepted { signal.signal() } else { c.resume(throwing: ServerClosed()) }
@@ -106,6 +109,7 @@ public final class EngineHost: Sendable {
                         }
                     }
                 }
+                q.cancels.append { c.resume(throwing: ServerClosed()) }
                 return true
             }
             if accepted { signal.signal() } else { c.resume(throwing: ServerClosed()) }
@@ -120,6 +124,7 @@ public final class EngineHost: Sendable {
         return queue.withLock { q in
             let jobs = q.jobs
             q.jobs.removeAll(keepingCapacity: true)
+            q.cancels.removeAll(keepingCapacity: true)
             return jobs
         }
     }
@@ -129,14 +134,17 @@ public final class EngineHost: Sendable {
         for job in take(timeoutMillis: 0) { job(turn) }
     }
 
-    /// Refuses new jobs and fails the queued ones.
+    /// Refuses new jobs and fails the queued ones (their callers answer 503).
     func close() {
-        let jobs = queue.withLock { q -> [Job] in
+        let cancels = queue.withLock { q -> [@Sendable () -> Void] in
             q.closed = true
-            defer { q.jobs.removeAll() }
-            return q.jobs
+            defer {
+                q.jobs.removeAll()
+                q.cancels.removeAll()
+            }
+            return q.cancels
         }
-        _ = jobs
+        for cancel in cancels { cancel() }
         signal.signal()
     }
 }

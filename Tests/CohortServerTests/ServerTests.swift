@@ -285,6 +285,16 @@ struct ServerTests {
         }
     }
 
+    @Test("requests still queued for the engine when it closes fail (503), none hangs")
+    func closedHost() async throws {
+        let host = EngineHost()
+        let waiting = Task { try await host.run { _ in 1 } }
+        try await Task.sleep(for: .milliseconds(50))
+        host.close()
+        await #expect(throws: ServerClosed.self) { try await waiting.value }
+        await #expect(throws: ServerClosed.self) { try await host.run { _ in 2 } }
+    }
+
     @Test("a revoked token is refused at once")
     func revoked() async throws {
         let f = try ServerFixture()
