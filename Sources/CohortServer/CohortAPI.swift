@@ -42,7 +42,7 @@ public final class CohortAPI: Sendable {
         auth = try Authenticator(store: store)
         limiter = RateLimiter()
         rowsByKey = workspace.collections.map { m in
-            (0..<m.table.rows.count).map(Int32.init).sorted { m.key(ofRow: Int($0)).utf8.lexicographicallyPrecedes(m.key(ofRow: Int($1)).utf8) }
+            (0..<m.table.rows.count).map(Int32.init).sorted { m.key(ofRow: Int($0)).utf8Precedes(m.key(ofRow: Int($1))) }
         }
         var indexes: [[String: [String: [Int32]]]] = []
         var pii: [Set<String>] = []

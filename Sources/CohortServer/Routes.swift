@@ -339,7 +339,8 @@ extension CohortAPI {
             var lo = 0, hi = order.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if model.key(ofRow: Int(order[mid])).utf8.lexicographicallyPrecedes(key.utf8) || model.key(ofRow: Int(order[mid])) == key { lo = mid + 1 } else { hi = mid }
+                // At or before the cursor's key: the page starts after it.
+                if !key.utf8Precedes(model.key(ofRow: Int(order[mid]))) { lo = mid + 1 } else { hi = mid }
             }
             start = lo
         }

@@ -24,7 +24,7 @@ public struct AggregateInput: Sendable {
     func precedes(_ other: AggregateInput) -> Bool {
         let a = rawTimestamp, b = other.rawTimestamp
         if a != b { return a < b }
-        if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
+        if tieID != other.tieID { return tieID.utf8Precedes(other.tieID) }
         return rawTieRow < other.rawTieRow
     }
 
@@ -33,7 +33,7 @@ public struct AggregateInput: Sendable {
     func followsAsLast(_ other: AggregateInput) -> Bool {
         let a = rawTimestamp, b = other.rawTimestamp
         if a != b { return a > b }
-        if tieID != other.tieID { return tieID.utf8.lexicographicallyPrecedes(other.tieID.utf8) }
+        if tieID != other.tieID { return tieID.utf8Precedes(other.tieID) }
         return rawTieRow < other.rawTieRow
     }
 }

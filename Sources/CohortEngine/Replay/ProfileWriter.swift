@@ -41,9 +41,9 @@ public enum ProfileWriter {
     /// Every profile line of a replay, sorted by collection then key.
     public static func profileLines(_ result: ReplayResult) -> [String] {
         var out: [String] = []
-        for state in result.collections.sorted(by: { $0.model.name.utf8.lexicographicallyPrecedes($1.model.name.utf8) }) {
+        for state in result.collections.sorted(by: { $0.model.name.utf8Precedes($1.model.name) }) {
             let rows = state.model.table.rows.indices.sorted {
-                state.model.key(ofRow: $0).utf8.lexicographicallyPrecedes(state.model.key(ofRow: $1).utf8)
+                state.model.key(ofRow: $0).utf8Precedes(state.model.key(ofRow: $1))
             }
             let format = LineFormat(state.model)
             // Lines are formatted in parallel chunks.

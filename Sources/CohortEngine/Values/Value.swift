@@ -54,7 +54,7 @@ extension Value: Comparable {
         case (.int(let a), .double(let b)): return Double(a) < b || (Double(a) == b)
         case (.double(let a), .int(let b)): return a < Double(b)
         case (.double(let a), .double(let b)): return a.sparkLess(than: b)
-        case (.string(let a), .string(let b)): return a.utf8.lexicographicallyPrecedes(b.utf8)
+        case (.string(let a), .string(let b)): return a.utf8Precedes(b)
         case (.bool(let a), .bool(let b)): return !a && b
         case (.date(let a), .date(let b)): return a < b
         case (.timestamp(let a), .timestamp(let b)): return a < b
