@@ -18,29 +18,7 @@ struct ServeEndToEndTests {
             let created = try CLI.run(["token", "create", "--workspace", dir, "--scope", "events:write", "--scope", "profiles:read", "--rate", "0"])
             token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             out = dir + "/serve.out"
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_addopen(&actions, 2, dir + "/serve.err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            let args = [CLI.binary, "serve", "--workspace", dir, "--port", "0"]
-            var cargs = args.map { strdup($0) } + [nil]
-            defer { for a in cargs { free(a) } }
-            // The test runner may block or ignore signals; the server must get SIGINT as a user's Ctrl-C.
-            var attr = posix_spawnattr_t()
-            posix_spawnattr_init(&attr)
-            defer { posix_spawnattr_destroy(&attr) }
-            var none = sigset_t()
-            sigemptyset(&none)
-            posix_spawnattr_setsigmask(&attr, &none)
-            var defaults = sigset_t()
-            sigfillset(&defaults)
-            posix_spawnattr_setsigdefault(&attr, &defaults)
-            posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-            var pid: pid_t = 0
-            guard posix_spawn(&pid, CLI.binary, &actions, &attr, &cargs, environ) == 0 else { throw CocoaError(.executableLoad) }
-            self.pid = pid
+            pid = try spawn([CLI.binary, "serve", "--workspace", dir, "--port", "0"], stdout: out, stderr: dir + "/serve.err")
             // The line 'cohort: serving http://127.0.0.1:PORT' says it is up.
             var port: Int?
             let deadline = Date().addingTimeInterval(90)
