@@ -30,15 +30,19 @@ extension CohortStore {
     public func recordQuarantine(_ entries: [QuarantineEntry]) throws {
         guard !entries.isEmpty else { return }
         try database("record quarantined lines") {
-            try pool.write { db in
-                let upsert = try db.cachedStatement(sql: """
-                    INSERT INTO quarantine (stream, line, reason, excerpt, source) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (stream, source, line) DO UPDATE SET reason = excluded.reason, excerpt = excluded.excerpt
-                    """)
-                for e in entries {
-                    try upsert.execute(arguments: [e.stream, e.line, e.reason, e.excerpt, e.source])
-                }
-            }
+            try pool.write { db in try Self.upsertQuarantine(entries, in: db) }
+        }
+    }
+
+    /// Writes quarantined lines inside a transaction; an entry replaces the one with its
+    /// stream, source and line (shared with `commit(_:)`).
+    static func upsertQuarantine(_ entries: [QuarantineEntry], in db: Database) throws {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO quarantine (stream, line, reason, excerpt, source) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (stream, source, line) DO UPDATE SET reason = excluded.reason, excerpt = excluded.excerpt
+            """)
+        for e in entries {
+            try upsert.execute(arguments: [e.stream, e.line, e.reason, e.excerpt, e.source])
         }
     }
 

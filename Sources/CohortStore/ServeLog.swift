@@ -80,13 +80,7 @@ extension CohortStore {
                     let insert = try db.cachedStatement(sql: "INSERT INTO ingest_log (stream, ndjson, body, events, received_wall) VALUES (?, ?, ?, ?, ?)")
                     for b in batch.bodies { try insert.execute(arguments: [b.stream, b.ndjson ? 1 : 0, b.text, b.events, b.receivedWall]) }
                 }
-                if !batch.quarantine.isEmpty {
-                    let upsert = try db.cachedStatement(sql: """
-                        INSERT INTO quarantine (stream, line, reason, excerpt, source) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (stream, source, line) DO UPDATE SET reason = excluded.reason, excerpt = excluded.excerpt
-                        """)
-                    for e in batch.quarantine { try upsert.execute(arguments: [e.stream, e.line, e.reason, e.excerpt, e.source]) }
-                }
+                try Self.upsertQuarantine(batch.quarantine, in: db)
                 if !batch.activations.isEmpty {
                     let insert = try db.cachedStatement(sql: """
                         INSERT OR REPLACE INTO activations (seq, collection, segment, key, change, at, cause) VALUES (?, ?, ?, ?, ?, ?, ?)
