@@ -69,46 +69,35 @@ public final class EngineHost: Sendable {
 
     /// Runs `body` with the engine and returns what it returns.
     public func run<T: Sendable>(_ body: @escaping @Sendable (EngineTurn) -> T) async throws -> T {
-        if let d = direct { return d.perform(body) }
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-            let accepted = queue.withLock { q -> Bool in
-                guard !q.closed else { return false }
-                q.jobs.append { turn in c.resume(returning: body(turn)) }
-                q.cancels.append { c.resume(throwing: ServerClosed()) }
-                return true
+        try await schedule { turn, c in c.resume(returning: body(turn)) }
+    }
+
+    /// Runs `body` with the engine; the result is returned once the turn's batch (with what
+    /// `body` added to it) is in the store.
+    public func runDurably<T: Sendable>(_ body: @escaping @Sendable (EngineTurn) -> T) async throws -> T {
+        try await schedule { turn, c in
+            let value = body(turn)
+            turn.afterCommit.append { result in
+                switch result {
+                case .success: c.resume(returning: value)
+                case .failure(let f): c.resume(throwing: f)
+                }
             }
-            if accepted { signal.signal() } else { c.resume(throwing: ServerClosed()) }
         }
     }
 
-    /// Runs `body` on the engine's thread; the result is returned once the turn's batch (with
-    /// what `body` added to it) is in the store.
-    public func runDurably<T: Sendable>(_ body: @escaping @Sendable (EngineTurn) -> T) async throws -> T {
-        if let d = direct {
-            return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-                d.perform { turn in
-                    let value = body(turn)
-                    turn.afterCommit.append { result in
-                        switch result {
-                        case .success: c.resume(returning: value)
-                        case .failure(let f): c.resume(throwing: f)
-                        }
-                    }
-                }
+    /// Runs `job` with the engine: at once under the owner's lock when it lends it, else in
+    /// the owner's next turn (failing with `ServerClosed` if the host closes first). `job`
+    /// resumes the continuation.
+    private func schedule<T: Sendable>(_ job: @escaping @Sendable (EngineTurn, CheckedContinuation<T, any Error>) -> Void) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            if let d = direct {
+                d.perform { job($0, c) }
+                return
             }
-        }
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
             let accepted = queue.withLock { q -> Bool in
                 guard !q.closed else { return false }
-                q.jobs.append { turn in
-                    let value = body(turn)
-                    turn.afterCommit.append { result in
-                        switch result {
-                        case .success: c.resume(returning: value)
-                        case .failure(let f): c.resume(throwing: f)
-                        }
-                    }
-                }
+                q.jobs.append { job($0, c) }
                 q.cancels.append { c.resume(throwing: ServerClosed()) }
                 return true
             }

@@ -104,11 +104,7 @@ extension CohortAPI {
         }
         router.get("/v1/collections/:c/profiles/:key") { request, context in
             try await self.guarded(request, .profilesRead) { caller in
-                let (c, model) = try self.collection(context)
-                let key = Self.param(context, "key")
-                guard let row = model.row(forKey: key) else {
-                    throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
-                }
+                let (c, model, _, row) = try self.profile(context)
                 let pii = caller.can(.piiRead)
                 let format = self.formats[c]
                 return Self.json(try await self.host.run { turn in turn.profileJSON(format, model, collection: c, row: row, pii: pii, updatedAt: turn.updatedAt(c, row)) })
@@ -116,11 +112,7 @@ extension CohortAPI {
         }
         router.get("/v1/collections/:c/profiles/:key/segments") { request, context in
             try await self.guarded(request, .profilesRead) { _ in
-                let (c, model) = try self.collection(context)
-                let key = Self.param(context, "key")
-                guard let row = model.row(forKey: key) else {
-                    throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
-                }
+                let (c, model, key, row) = try self.profile(context)
                 let names = try await self.host.run { turn in
                     model.segments.indices.filter { turn.engine.isMember(collection: c, row: row, segment: $0) }.map { model.segments[$0].name }.sorted()
                 }
@@ -218,6 +210,16 @@ extension CohortAPI {
     }
 
     static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+
+    /// The collection and profile a `…/profiles/{key}` path names, or 404.
+    func profile(_ context: BasicRequestContext) throws -> (Int, CollectionModel, String, Int) {
+        let (c, model) = try collection(context)
+        let key = Self.param(context, "key")
+        guard let row = model.row(forKey: key) else {
+            throw APIError(status: .notFound, message: "no profile with key '\(key)' in collection '\(model.name)'")
+        }
+        return (c, model, key, row)
+    }
 
     func collection(_ context: BasicRequestContext) throws -> (Int, CollectionModel) {
         let name = Self.param(context, "c")
