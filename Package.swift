@@ -31,6 +31,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            // The Spark job's runtime, embedded in every `cohort export spark`.
+            resources: [.embedInCode("Export/spark_runtime.py")],
             // The engine's hot loops mutate arrays held by classes; the release build skips
             // the runtime exclusivity checks on them (the debug build, which runs the tests,
             // keeps them and would trap on a violation).

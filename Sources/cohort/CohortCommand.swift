@@ -14,7 +14,7 @@ struct CohortCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [CheckCommand.self, ReplayCommand.self, ProfileCommand.self, EvalCommand.self, DemoCommand.self,
-                      ServeCommand.self, TokenCommand.self, DestinationsCommand.self, BenchCommand.self]
+                      ServeCommand.self, TokenCommand.self, DestinationsCommand.self, ExportCommand.self, BenchCommand.self]
     )
 
     @OptionGroup var workspace: WorkspaceOptions
