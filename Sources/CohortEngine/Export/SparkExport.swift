@@ -1,3 +1,5 @@
+import Foundation
+
 /// `cohort export spark`: turns a workspace's definitions into a self-contained PySpark job
 /// (SPEC §9). The job is the runtime in `spark_runtime.py` (the same in every export) followed
 /// by one readable function per collection that declares its profiles as cohort.yaml does:
@@ -37,7 +39,8 @@ public enum SparkExport {
         out += runtime
         out += "\n\n# " + String(repeating: "=", count: 93) + "\n"
         out += "# The workspace's definitions, one function per collection.\n\n"
-        out += "WORKSPACE = \(py(ws.directory))\n\n"
+        // Relative paths in cohort.yaml start from here unless --tables / --events say otherwise.
+        out += "WORKSPACE = \(py(URL(fileURLWithPath: ws.directory).standardizedFileURL.path))\n\n"
         out += "# Streams in cohort.yaml order: (name, file).\n"
         out += "STREAMS = [\n"
         for s in ws.streams {
@@ -196,7 +199,8 @@ public enum SparkExport {
         return out
     }
 
+    /// A Python docstring holding `s` (backslashes and quotes escaped).
     static func pyDoc(_ s: String) -> String {
-        "\"\"\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"\"\"", with: "\\\"\\\"\\\"") + "\"\"\""
+        "\"\"\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"\"\""
     }
 }

@@ -913,6 +913,7 @@ class Collection:
         if self.job.args.show_sql:
             print("-- collection %s\n%s;\n" % (self.name, text), file=sys.stderr)
         base = spark.sql(text).localCheckpoint()
+        trace("%s: aggregates computed" % self.name)
         cols = {a["name"]: "__a%d" % n for n, a in enumerate(self.attributes)}
         computed = [a for a in self.attributes if a["kind"] == "computed"]
         order = _evaluation_order(computed)
@@ -921,10 +922,26 @@ class Collection:
         # The attributes whose Spark type depends on their values: group profiles by their kinds.
         dynamic = [r for r in reads if r in cols and not self._is_computed(r) and _needs_kind(statics.get(r))]
         if dynamic:
+            # An attribute whose values all have one kind (nulls aside) is a column of that type;
+            # only attributes of mixed kinds split the profiles into groups.
+            seen = base.select(*[F.expr("collect_set(%s)" % kind_sql(cols[r])) for r in dynamic]).collect()[0]
+            fixed = {}
+            for r, kinds in zip(dynamic, seen):
+                real = sorted(k for k in kinds if k not in ("null", "list:empty"))
+                if len(real) <= 1:
+                    fixed[r] = real[0] if real else ("list:empty" if "list:empty" in kinds else "null")
+            for r, kind in fixed.items():
+                if kind.startswith("list:") and kind != "list:empty":
+                    statics[r] = None  # typed below from its kind, empty lists included
+            dynamic = [r for r in dynamic if r not in fixed]
+        else:
+            fixed = {}
+        if dynamic:
             kinds = [F.expr(kind_sql(cols[r])).alias("k%d" % n) for n, r in enumerate(dynamic)]
             combos = [tuple(x) for x in base.select(*kinds).distinct().collect()]
         else:
             combos = [()]
+        trace("%s: %d group%s of value kinds" % (self.name, len(combos), "" if len(combos) == 1 else "s"))
         parts = []
         for combo in combos:
             part = base
@@ -936,7 +953,9 @@ class Collection:
                 if r not in cols or self._is_computed(r):
                     continue
                 static = statics.get(r)
-                if r in given:
+                if r in fixed:
+                    typed.append(F.expr(_typed_fixed(cols[r], fixed[r], static)).alias(r))
+                elif r in given:
                     expr = typed_sql(cols[r], given[r], static if static and static != "any" else None)
                     typed.append(F.expr(expr).alias(r) if expr else F.lit(None).alias(r))
                 else:
@@ -991,6 +1010,22 @@ class Collection:
 
 def _needs_kind(static):
     return static is None or static == "any" or static.startswith("array<")
+
+
+def _typed_fixed(col, kind, static):
+    """SQL for a V column whose non-null values all have one kind: that type, nulls included."""
+    if kind == "null":
+        return "CAST(NULL AS %s)" % static if static and static != "any" and not static.startswith("array<") else "NULL"
+    spark_type = {"int": "bigint", "double": "double", "string": "string", "boolean": "boolean", "date": "date",
+                  "timestamp": "timestamp"}
+    if kind.startswith("list:"):
+        item = kind[5:]
+        t = "array<%s>" % spark_type.get(item, "string")
+        if item == "empty":
+            t = static if static and static.startswith("array<") and static not in ("array<any>", "array<void>") else "array<string>"
+        return "CASE WHEN %s IS NULL THEN CAST(NULL AS %s) WHEN size(%s.l) = 0 THEN CAST(array() AS %s) ELSE %s END" % (
+            col, t, col, t, typed_sql(col, kind) if item != "empty" else "CAST(NULL AS %s)" % t)
+    return "CASE WHEN %s IS NULL THEN CAST(NULL AS %s) ELSE %s END" % (col, spark_type[kind], typed_sql(col, kind))
 
 
 def _typed_static(col, static):
