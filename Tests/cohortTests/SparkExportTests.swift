@@ -74,8 +74,8 @@ struct SparkExportTests {
         let out = ws + "/job"
         let result = try CLI.run(["export", "spark", "--workspace", ws, "--out", out])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cohort.yaml:13:17: error: cannot export to Spark: the name '__visits' starts with '__'"), "\(result.stderr)")
-        #expect(result.stderr.contains("cohort.yaml:19:24: error: cannot export to Spark: event field 'properties.first-name'"), "\(result.stderr)")
+        #expect(result.stderr.contains("cohort.yaml:13:15: error: cannot export to Spark: the name '__visits' starts with '__'"), "\(result.stderr)")
+        #expect(result.stderr.contains("cohort.yaml:19:16: error: cannot export to Spark: event field 'properties.first-name'"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out + "/job.py"))
     }
 
