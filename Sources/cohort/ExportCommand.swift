@@ -38,7 +38,10 @@ struct ExportSparkCommand: ParsableCommand {
         let output = SparkExport.export(ws)
         guard let job = output.job else {
             for d in output.diagnostics { printError(d.description) }
-            printError("nothing exported: \(output.diagnostics.count) definition\(output.diagnostics.count == 1 ? "" : "s") cannot run on Spark as written")
+            let n = output.diagnostics.count
+            printError(ws.errors.isEmpty
+                ? "nothing exported: \(n) definition\(n == 1 ? "" : "s") cannot run on Spark as written"
+                : "nothing exported: the workspace has \(n) error\(n == 1 ? "" : "s") ('cohort check' lists the same)")
             throw ExitCode(1)
         }
         for d in ws.warnings { printError(d.description) }
