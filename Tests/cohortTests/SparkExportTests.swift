@@ -42,9 +42,8 @@ struct SparkExportTests {
 
     @Test("definitions the job could not compute exactly are refused with their position and nothing is written")
     func refusals() throws {
-        let ws = NSTemporaryDirectory() + "cohort-spark-refuse-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: ws + "/tables", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: ws + "/events", withIntermediateDirectories: true)
+        let ws = try CLI.temporaryDirectory()
+        for sub in ["/tables", "/events"] { try FileManager.default.createDirectory(atPath: ws + sub, withIntermediateDirectories: true) }
         defer { try? FileManager.default.removeItem(atPath: ws) }
         try "id,name\nA,Ann\n".write(toFile: ws + "/tables/people.csv", atomically: true, encoding: .utf8)
         try #"{"event_id":"e1","type":"visit","timestamp":"2026-01-01T00:00:00Z","person":"A","properties":{"first-name":"x"}}"#
@@ -81,7 +80,7 @@ struct SparkExportTests {
 
     @Test("a workspace with errors is not exported")
     func brokenDefinitions() throws {
-        let ws = NSTemporaryDirectory() + "cohort-spark-broken-\(UUID().uuidString)"
+        let ws = try CLI.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: ws + "/tables", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: ws) }
         try "id\nA\n".write(toFile: ws + "/tables/people.csv", atomically: true, encoding: .utf8)

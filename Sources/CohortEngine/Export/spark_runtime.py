@@ -144,30 +144,16 @@ def format_date(days):
     return "%04d-%02d-%02d" % (y, m, d)
 
 
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
 def json_string(s):
     """A JSON string as Cohort writes it: quotes, backslashes and control characters escaped."""
     if not any(c < " " or c == '"' or c == "\\" for c in s):
         return '"' + s + '"'
     out = ['"']
     for c in s:
-        if c == '"':
-            out.append('\\"')
-        elif c == "\\":
-            out.append("\\\\")
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\b":
-            out.append("\\b")
-        elif c == "\f":
-            out.append("\\f")
-        elif c < " ":
-            out.append("\\u%04x" % ord(c))
-        else:
-            out.append(c)
+        out.append(_ESCAPES.get(c) or ("\\u%04x" % ord(c) if c < " " else c))
     out.append('"')
     return "".join(out)
 
