@@ -440,30 +440,25 @@ def kind_sql(x, list_items=True):
             "ELSE 'mixed' END) ELSE {s} END").format(x=x, item=item, s=scalar.format(x=x))
 
 
-_TYPED = {"int": ("i", "bigint"), "double": ("n", "double"), "string": ("s", "string"),
-          "boolean": ("b", "boolean")}
+# The Spark type a value kind becomes, and how a V struct's fields give it.
+_SPARK_TYPE = {"int": "bigint", "double": "double", "string": "string", "boolean": "boolean", "date": "date",
+               "timestamp": "timestamp"}
+_FIELD_SQL = {"int": "{v}.i", "double": "{v}.n", "string": "{v}.s", "boolean": "{v}.b",
+              "date": "date_from_unix_date({v}.dt)", "timestamp": "timestamp_micros({v}.ts)"}
 
 
 def typed_sql(x, kind, static=None):
     """SQL for the V value `x` as a Spark column of the type its kind names."""
     if kind == "null":
         return "CAST(NULL AS %s)" % static if static else None
-    if kind in _TYPED:
-        return "%s.%s" % (x, _TYPED[kind][0])
-    if kind == "date":
-        return "date_from_unix_date(%s.dt)" % x
-    if kind == "timestamp":
-        return "timestamp_micros(%s.ts)" % x
+    if kind in _FIELD_SQL:
+        return _FIELD_SQL[kind].format(v=x)
     if kind.startswith("list:"):
         item = kind[5:]
         if item == "empty":
             return "CAST(array() AS ARRAY<%s>)" % (static[6:-1] if static and static.startswith("array<") and static != "array<void>" else "string")
-        if item in _TYPED:
-            return "transform(%s.l, y -> y.%s)" % (x, _TYPED[item][0])
-        if item == "date":
-            return "transform(%s.l, y -> date_from_unix_date(y.dt))" % x
-        if item == "timestamp":
-            return "transform(%s.l, y -> timestamp_micros(y.ts))" % x
+        if item in _FIELD_SQL:
+            return "transform(%s.l, y -> %s)" % (x, _FIELD_SQL[item].format(v="y"))
     raise JobError("a value of kind %s cannot be given to a Spark SQL expression" % kind)
 
 
@@ -1002,8 +997,7 @@ def _typed_fixed(col, kind, static):
     """SQL for a V column whose non-null values all have one kind: that type, nulls included."""
     if kind == "null":
         return "CAST(NULL AS %s)" % static if static and static != "any" and not static.startswith("array<") else "NULL"
-    spark_type = {"int": "bigint", "double": "double", "string": "string", "boolean": "boolean", "date": "date",
-                  "timestamp": "timestamp"}
+    spark_type = _SPARK_TYPE
     if kind.startswith("list:"):
         item = kind[5:]
         t = "array<%s>" % spark_type.get(item, "string")
@@ -1016,8 +1010,7 @@ def _typed_fixed(col, kind, static):
 
 def _typed_static(col, static):
     """SQL for a V column whose Spark type is known statically."""
-    kind = {"bigint": "int", "double": "double", "string": "string", "boolean": "boolean", "date": "date",
-            "timestamp": "timestamp"}[static]
+    kind = next(k for k, t in _SPARK_TYPE.items() if t == static)
     return "CASE WHEN %s IS NULL THEN CAST(NULL AS %s) ELSE %s END" % (col, static, typed_sql(col, kind))
 
 
